@@ -1,0 +1,85 @@
+/**
+ * API keys: `ri_live_` + 43 base62 characters (256 random bits). Stored as SHA-256 only — a fast
+ * hash is right for a high-entropy secret — and shown exactly once, at creation.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError, notFound } from '../errors.ts';
+import type { AppDeps } from './ports.ts';
+
+const KEY_PREFIX = 'ri_live_';
+const BODY_LENGTH = 43;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+export const apiKeyPattern = /^ri_live_[0-9A-Za-z]{43}$/;
+
+function base62(bytes: Buffer, length: number): string {
+  let n = BigInt(`0x${bytes.toString('hex')}`);
+  let out = '';
+  while (out.length < length) {
+    out = BASE62[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out;
+}
+
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key).digest();
+}
+
+export type CreatedApiKey = { id: number; name: string; prefix: string; key: string; createdAt: Date };
+
+export async function createApiKey(deps: Pick<AppDeps, 'db'>, tenantId: number, name: string): Promise<CreatedApiKey> {
+  const key = KEY_PREFIX + base62(randomBytes(32), BODY_LENGTH);
+  const prefix = key.slice(0, KEY_PREFIX.length + 4);
+  const row = await deps.db
+    .insertInto('api_keys')
+    .values({ tenant_id: tenantId, name, prefix, key_hash: hashApiKey(key) })
+    .returning(['id', 'created_at'])
+    .executeTakeFirstOrThrow();
+  return { id: row.id, name, prefix, key, createdAt: row.created_at };
+}
+
+export type ApiKeySummary = { id: number; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+
+export async function listApiKeys(deps: Pick<AppDeps, 'db'>, tenantId: number): Promise<ApiKeySummary[]> {
+  const rows = await deps.db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('tenant_id', '=', tenantId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+}
+
+export async function revokeApiKey(deps: Pick<AppDeps, 'db' | 'clock'>, tenantId: number, keyId: number): Promise<void> {
+  const res = await deps.db
+    .updateTable('api_keys')
+    .set({ revoked_at: deps.clock.now() })
+    .where('tenant_id', '=', tenantId)
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (res.numUpdatedRows === 0n) {
+    const exists = await deps.db.selectFrom('api_keys').select('id').where('tenant_id', '=', tenantId).where('id', '=', keyId).executeTakeFirst();
+    if (!exists) throw notFound('API key');
+  }
+}
+
+export type AuthenticatedTenant = { tenantId: number; keyId: number };
+
+/** Resolves a presented key to its tenant. Unknown, malformed and revoked keys look the same. */
+export async function authenticateApiKey(deps: Pick<AppDeps, 'db' | 'clock'>, key: string): Promise<AuthenticatedTenant> {
+  const invalid = () => new AppError('unauthorized', 'Invalid or revoked API key');
+  if (!apiKeyPattern.test(key)) throw invalid();
+  const row = await deps.db
+    .selectFrom('api_keys')
+    .select(['id', 'tenant_id', 'revoked_at', 'last_used_at'])
+    .where('key_hash', '=', hashApiKey(key))
+    .executeTakeFirst();
+  if (!row || row.revoked_at !== null) throw invalid();
+  const now = deps.clock.now();
+  // last_used_at is informational: refresh it at most once a minute to keep auth read-only on hot paths.
+  if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  }
+  return { tenantId: row.tenant_id, keyId: row.id };
+}

@@ -1,0 +1,87 @@
+/**
+ * One access path in both modes: a pg.Pool — over PGlite's node-postgres adapter (embedded, default)
+ * or over a PostgreSQL server (DATABASE_URL) — with Kysely on top. Nothing else in the app knows which.
+ */
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import type { Database } from './schema.ts';
+
+// bigint (int8) columns as JS numbers: our ids and counters stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+// numeric (money) as a JS number too; totals are stored with 2-4 decimals.
+pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
+
+export type DatabaseKind = 'pglite' | 'postgres';
+
+export type DatabaseHandle = {
+  readonly kind: DatabaseKind;
+  readonly pool: pg.Pool;
+  readonly db: Kysely<Database>;
+  /** Only set in embedded mode. */
+  readonly pglite: PGlite | undefined;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; poolSize?: number; applicationName?: string }
+  | { kind: 'pglite'; dataDir: string | undefined; loadDataDir?: Blob; lock?: boolean };
+
+/** WAL capped: PGlite keeps 1 GB by default (stack.md §1). */
+export const pgliteSettings = ['max_wal_size = 64MB', 'min_wal_size = 32MB'];
+
+export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  if (options.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'review-invites',
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+      // A half-open or stuck backend must not hold a worker forever.
+      statement_timeout: 60_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
+    // An idle client losing its backend (server restart) must not crash the process; the pool drops it.
+    pool.on('error', () => {});
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kind: 'postgres',
+      pool,
+      db,
+      pglite: undefined,
+      async close() {
+        await db.destroy();
+      },
+    };
+  }
+
+  let lock: DataDirLock | undefined;
+  if (options.dataDir !== undefined && options.lock !== false) lock = lockDataDir(options.dataDir);
+  try {
+    const dir = options.dataDir === undefined ? undefined : path.join(options.dataDir, 'pg');
+    const pglite = await PGlite.create(dir, {
+      postgresqlconf: pgliteSettings,
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
+    const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      kind: 'pglite',
+      pool,
+      db,
+      pglite,
+      async close() {
+        await db.destroy();
+        await pglite.close();
+        lock?.release();
+      },
+    };
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
