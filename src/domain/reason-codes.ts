@@ -25,10 +25,12 @@ export const reasonCodes = {
   // queue
   missed_window: 'The invitation is later than the campaign allows it to be sent.',
   manual_skip: 'Skipped by a person.',
+  review_completed: 'The customer already wrote the review through the link, before the invitation was sent.',
   // delivery
   permanent_failure: 'The channel rejected the invitation permanently.',
   attempts_exhausted: 'Every allowed delivery attempt failed.',
   invalid_recipient: 'The recipient address was rejected.',
+  delivery_uncertain: 'Twice the channel may have delivered it without confirming; not tried again, to avoid duplicates.',
 } as const;
 
 export type ReasonCode = keyof typeof reasonCodes;
