@@ -21,6 +21,8 @@ export type Config = Readonly<{
   /** Secret for deriving review and unsubscribe tokens; unset = generated and kept per install. */
   secretKey: string | undefined;
   worker: WorkerConfig;
+  /** Let webhook and platform channels call loopback/private addresses (tests, private networks). */
+  allowPrivateWebhooks: boolean;
   /** Max size of one pg.Pool (PostgreSQL mode; PGlite is always 1). */
   databasePoolSize: number;
 }>;
@@ -53,6 +55,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {
@@ -105,6 +115,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     logLevel,
     secretKey,
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
+    allowPrivateWebhooks: bool(env, 'ALLOW_PRIVATE_WEBHOOKS', false),
     worker: Object.freeze({
       leaseMs: int(env, 'WORKER_LEASE_MS', 60_000, 1000),
       pollIntervalMs: int(env, 'WORKER_POLL_MS', 1000, 10),

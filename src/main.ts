@@ -10,6 +10,7 @@ import { migrate } from './db/migrate.ts';
 import { createLinkTokens, resolveLinkSecret } from './app/link-tokens.ts';
 import { systemClock, type AppDeps, type Clock } from './app/ports.ts';
 import { createChannelRegistry, type ChannelRegistry } from './channels/registry.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 
 export type Services = {
   readonly config: Config;
@@ -19,6 +20,8 @@ export type Services = {
   readonly channels: ChannelRegistry;
   /** Emits 'wake' when an invitation became due now (in-process worker skips its poll wait). */
   readonly wake: EventEmitter;
+  /** This process's Prometheus registry; the worker counts deliveries into it, /metrics serves it. */
+  readonly metrics: Metrics;
   close(): Promise<void>;
 };
 
@@ -26,6 +29,8 @@ export type OpenServicesOptions = {
   /** Apply pending migrations first (default true). */
   migrate?: boolean;
   clock?: Clock;
+  /** Process metrics (CPU, memory, event loop) in /metrics; tests turn them off. Default true. */
+  defaultMetrics?: boolean;
   /** Use this database instead of opening one from config (tests). Not closed by close(). */
   database?: DatabaseHandle;
 };
@@ -55,6 +60,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       wakeWorker: () => wake.emit('wake'),
     };
     const channels = createChannelRegistry({ config, logger, db: database.db });
+    const metrics = createMetrics(deps, { defaultMetrics: options.defaultMetrics ?? true });
     return {
       config,
       logger,
@@ -62,6 +68,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       deps,
       channels,
       wake,
+      metrics,
       async close() {
         await channels.close();
         if (!options.database) await database.close();

@@ -141,3 +141,17 @@ export async function createInvitation(deps: AppDeps, tenantId: number, input: C
   if (result.created && result.row.state === 'pending' && result.row.scheduled_at.getTime() <= Date.now()) deps.wakeWorker();
   return { created: result.created, invitation: invitationView(deps, result.row) };
 }
+
+/**
+ * The field errors createInvitation would raise for this input, without touching the database: the
+ * HTTP layer merges them with its schema errors so one 400 names every bad field.
+ */
+export function invitationFieldErrors(input: CreateInvitationInput): FieldError[] {
+  try {
+    validate(input);
+    return [];
+  } catch (err) {
+    if (err instanceof AppError && err.fields) return err.fields;
+    throw err;
+  }
+}

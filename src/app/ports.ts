@@ -4,6 +4,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../logger.ts';
 import type { Database, Invitation } from '../db/schema.ts';
+import type { RateLimit } from '../domain/rate-limit.ts';
+import type { ReasonCode } from '../domain/reason-codes.ts';
 
 /** Time is injected so tests move it instead of sleeping. Lease and schedule comparisons use the DB clock. */
 export type Clock = { now(): Date };
@@ -35,6 +37,8 @@ export type DeliveryRequest = {
   invitation: Invitation;
   tenant: { id: number; slug: string; name: string };
   campaign: { id: number; slug: string; name: string; template: Record<string, unknown>; expiryDays: number };
+  /** The campaign's destination entry for this channel (e.g. `{type: 'webhook', url, secret}`), if any. */
+  destination?: Record<string, unknown> | undefined;
   reviewUrl: string;
   unsubscribeUrl: string;
 };
@@ -49,6 +53,11 @@ export type DeliveryContext = { logger: Logger; signal: AbortSignal; attempt: nu
  */
 export type Channel = {
   readonly id: string;
+  /**
+   * The provider's published limit per account, applied per tenant to this channel's rate key unless
+   * the tenant overrides it (GET/PUT /api/v1/rate-limits). Absent = unlimited unless overridden.
+   */
+  readonly rateLimit?: RateLimit;
   deliver(request: DeliveryRequest, ctx: DeliveryContext): Promise<DeliveryReceipt>;
   close?(): Promise<void>;
 };
@@ -59,9 +68,12 @@ export class DeliveryError extends Error {
   override name = 'DeliveryError';
   readonly kind: DeliveryFailureKind;
   readonly retryAfterMs: number | undefined;
-  constructor(kind: DeliveryFailureKind, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+  /** Why a permanent failure failed, when the channel knows better than `permanent_failure`. */
+  readonly reasonCode: ReasonCode | undefined;
+  constructor(kind: DeliveryFailureKind, message: string, options: { retryAfterMs?: number; cause?: unknown; reasonCode?: ReasonCode } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.retryAfterMs = options.retryAfterMs;
+    this.reasonCode = options.reasonCode;
   }
 }

@@ -47,6 +47,10 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     });
     // An idle client losing its backend (server restart) must not crash the process; the pool drops it.
     pool.on('error', () => {});
+    // pg-pool detaches its listener from a checked-out client: a backend dying between two queries
+    // (restart, pg_terminate_backend) would then be an unhandled 'error' that kills the process. The
+    // query in flight still fails, and the pool drops the dead client when it is released.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       kind: 'postgres',

@@ -2,6 +2,8 @@
  * Retry delay after a transient failure: exponential in the attempt number, capped, with full
  * jitter over the upper half so a burst of failures does not retry in lockstep.
  */
+import { maxRetryAfterMs } from './rate-limit.ts';
+
 export type BackoffPolicy = { baseMs: number; capMs: number };
 
 export const defaultBackoff: BackoffPolicy = { baseMs: 30_000, capMs: 6 * 60 * 60_000 };
@@ -15,7 +17,7 @@ export function backoffDelayMs(attempt: number, policy: BackoffPolicy = defaultB
 /** A provider's Retry-After wins when it asks for longer than our own backoff. */
 export function retryDelayMs(attempt: number, retryAfterMs: number | undefined, policy: BackoffPolicy = defaultBackoff, random = Math.random()): number {
   const own = backoffDelayMs(attempt, policy, random);
-  return retryAfterMs === undefined ? own : Math.max(own, Math.min(retryAfterMs, 7 * 24 * 60 * 60_000));
+  return retryAfterMs === undefined ? own : Math.max(own, Math.min(retryAfterMs, maxRetryAfterMs));
 }
 
 /** Retry-After is delta-seconds or an HTTP-date (RFC 9110 §10.2.3). Returns ms from `now`, or undefined. */

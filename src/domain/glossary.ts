@@ -13,6 +13,8 @@
  * - invitation: one request to one customer for one order and campaign; the unit the queue schedules.
  * - attempt: one try to deliver an invitation, recorded with its outcome before and after the call.
  * - lease: a worker's time-limited claim on an invitation, identified by a lease token (the fencing token).
+ * - rate limit: at most max_count deliveries started per rolling window, per tenant and rate key (the
+ *   channel id); a channel's default, a tenant's override, or a provider's pause (rate-limit.ts).
  * - suppression: an address that must not be invited (unsubscribed, bounced, complained, erased, manual).
  * - review: a first-party review submitted through the hosted form.
  * - reason code: the machine-readable why behind every skip, failure and non-creation.

@@ -7,7 +7,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDatabase, type DatabaseHandle, type DatabaseKind } from '../../src/db/create-database.ts';
 
-export const pgTemplateName = 'ri_test_template';
+/** Each `vitest run` owns the databases named after its pid, so concurrent runs never touch each other's. */
+export function testRunId(): string {
+  const id = process.env.RI_TEST_RUN;
+  if (!id) throw new Error('RI_TEST_RUN is not set: run tests through vitest (global-setup.ts)');
+  return id;
+}
+
+export function pgTemplateName(run = testRunId()): string {
+  return `ri_test_${run}_template`;
+}
 
 export const engines: DatabaseKind[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -27,14 +36,14 @@ export async function createTestDatabase(kind: DatabaseKind, options: { poolSize
   }
   const base = process.env.TEST_DATABASE_URL;
   if (!base) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `ri_test_${randomBytes(6).toString('hex')}`;
+  const name = `ri_test_${testRunId()}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl(base, 'postgres') });
   await admin.connect();
   try {
     // The template's own connections close asynchronously after global setup; retry briefly.
     for (let attempt = 1; ; attempt++) {
       try {
-        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${pgTemplateName}"`);
+        await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${pgTemplateName()}"`);
         break;
       } catch (err) {
         if (attempt >= 50 || !/being accessed by other users/.test((err as Error).message)) throw err;

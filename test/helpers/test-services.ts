@@ -50,7 +50,7 @@ export async function createTestServices(
   const config = testConfig(options.env);
   const testDb = await createTestDatabase(kind, options.poolSize === undefined ? {} : { poolSize: options.poolSize });
   const logger = createLogger(config.logLevel);
-  const services = await openServices(config, logger, { database: testDb, migrate: false, ...(options.clock ? { clock: options.clock } : {}) });
+  const services = await openServices(config, logger, { database: testDb, migrate: false, defaultMetrics: false, ...(options.clock ? { clock: options.clock } : {}) });
   return Object.assign(services, {
     testDb,
     async dispose() {

@@ -9,13 +9,14 @@ import type { PageStrings } from './page-strings.ts';
 
 const css = `
 :root{color-scheme:light dark;--bg:#f5f5f3;--card:#fff;--text:#1c1c1e;--muted:#55555c;--line:#c9c9d0;
---accent:#1a56b0;--on-accent:#fff;--star:#c4c4cc;--star-on:#c78f00;--error:#b3261e}
+--accent:#1a56b0;--on-accent:#fff;--star:#c4c4cc;--star-on:#b58200;--error:#b3261e;--control-line:#86868f}
 @media (prefers-color-scheme:dark){:root{--bg:#131315;--card:#1e1e22;--text:#f2f2f4;--muted:#b4b4bc;
---line:#3d3d46;--accent:#8ab4ff;--on-accent:#0b1b33;--star:#4c4c55;--star-on:#ffc83d;--error:#ff8a80}}
+--line:#3d3d46;--accent:#8ab4ff;--on-accent:#0b1b33;--star:#4c4c55;--star-on:#ffc83d;--error:#ff8a80;--control-line:#7a7a85}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--text);font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;-webkit-text-size-adjust:100%}
 main{max-width:36rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 .card{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:1.5rem 1.25rem}
+.card>:last-child{margin-bottom:0}
 @media (min-width:30rem){.card{padding:2rem}}
 .shop{color:var(--muted);font-size:.9rem;font-weight:600;margin:0 0 .75rem;overflow-wrap:anywhere}
 h1{font-size:1.4rem;line-height:1.3;margin:0 0 .75rem;overflow-wrap:anywhere}
@@ -27,17 +28,18 @@ legend,.field>label{font-weight:600;padding:0;margin-bottom:.35rem}
 .hint{font-weight:400;color:var(--muted)}
 .stars{position:relative;display:flex;flex-wrap:wrap;gap:.15rem}
 .stars input{position:absolute;opacity:0;width:1px;height:1px;margin:0}
-.stars label{font-size:2.4rem;line-height:1;color:var(--star);cursor:pointer;padding:.15rem .2rem;border-radius:6px;user-select:none}
-.stars input:checked+label{color:var(--star-on)}
-.stars label:has(~input:checked){color:var(--star-on)}
+.stars label{display:inline-flex;align-items:center;justify-content:center;min-width:2.75rem;min-height:2.75rem;font-size:2.4rem;line-height:1;color:var(--star);-webkit-text-stroke:1.5px var(--control-line);cursor:pointer;padding:.15rem .2rem;border-radius:6px;user-select:none}
+.stars input:checked+label{color:var(--star-on);-webkit-text-stroke-color:var(--star-on)}
+.stars label:has(~input:checked){color:var(--star-on);-webkit-text-stroke-color:var(--star-on)}
 .stars input:focus-visible+label{outline:3px solid var(--accent);outline-offset:1px}
-@media (hover:hover){.stars:hover label.star{color:var(--star)}
-.stars:hover label.star:hover{color:var(--star-on)}
-.stars:hover label.star:has(~label.star:hover){color:var(--star-on)}}
+@media (hover:hover){.stars:hover label.star{color:var(--star);-webkit-text-stroke-color:var(--control-line)}
+.stars:hover label.star:hover{color:var(--star-on);-webkit-text-stroke-color:var(--star-on)}
+.stars:hover label.star:has(~label.star:hover){color:var(--star-on);-webkit-text-stroke-color:var(--star-on)}}
 .field{margin:0 0 1.25rem}
 .field>label{display:block}
-input[type=text],textarea{display:block;width:100%;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:8px;padding:.6rem .7rem}
+input[type=text],textarea{display:block;width:100%;font:inherit;color:inherit;background:transparent;border:1px solid var(--control-line);border-radius:8px;padding:.6rem .7rem}
 textarea{min-height:9rem;resize:vertical}
+form{margin:0 0 1.5rem}
 input:focus-visible,textarea:focus-visible,button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
 button{font:inherit;font-weight:600;background:var(--accent);color:var(--on-accent);border:0;border-radius:8px;padding:.75rem 1.5rem;cursor:pointer;width:100%}
 @media (min-width:30rem){button{width:auto}}
