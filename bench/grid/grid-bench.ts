@@ -3,13 +3,10 @@
  * GET /api/v1/invitations runs) for each filter combination over ROWS invitations on PostgreSQL,
  * with the index each plan uses. Target: p95 ≤ 50 ms each.
  *
- *   node --import tsx bench/grid/grid-bench.ts [rows=1000000] [runs=40]
+ *   npm run bench grid
  *
- * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; the
- * benchmark creates its own database there and drops it at the end.
+ * It creates its own database on the BENCH_DATABASE_URL server and drops it at the end.
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createLinkTokens } from '../../src/app/link-tokens.ts';
 import { resolveInvitationFilter } from '../../src/app/invitation-filter.ts';
 import { isNarrowRange } from '../../src/app/grid-range-hint.ts';
@@ -19,30 +16,22 @@ import { createDatabase } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { cursorAt, gridCombinations } from './grid-combinations.ts';
 import { seedGrid } from './seed-grid.ts';
+import { ceilingResult, percentile, type Bench } from '../bench-result.ts';
+import { withScratchDatabase } from '../bench-database.ts';
 
 export type GridBenchRow = { name: string; p50: number; p95: number; rows: number; index: string; pass: boolean };
 
 const TARGET_P95_MS = 50;
 
-function serverUrl(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 type PlanNode = { 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] };
 const indexNames = (n: PlanNode): string[] => [...(n['Index Name']?.startsWith('invitations') ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(indexNames)];
 
-export async function runGridBench(baseUrl: string, rows: number, runs: number, log: (line: string) => void): Promise<GridBenchRow[]> {
-  const name = `ri_bench_grid_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl(baseUrl, 'postgres') });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const database = await createDatabase({ kind: 'postgres', url: serverUrl(baseUrl, name), poolSize: 2 });
+export function runGridBench(serverUrl: string, rows: number, runs: number, log: (line: string) => void): Promise<GridBenchRow[]> {
+  return withScratchDatabase(serverUrl, 'grid', (url) => measureGrid(url, rows, runs, log));
+}
+
+async function measureGrid(url: string, rows: number, runs: number, log: (line: string) => void): Promise<GridBenchRow[]> {
+  const database = await createDatabase({ kind: 'postgres', url, poolSize: 2 });
   try {
     await migrate(database.pool);
     const now = new Date();
@@ -81,16 +70,16 @@ export async function runGridBench(baseUrl: string, rows: number, runs: number, 
     return results;
   } finally {
     await database.close();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const rows = Number(process.argv[2] ?? 1_000_000);
-  const runs = Number(process.argv[3] ?? 40);
-  const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const results = await runGridBench(url, rows, runs, (line) => console.log(line));
-  const failed = results.filter((r) => !r.pass);
-  console.log(failed.length === 0 ? `all ${results.length} combinations: p95 ≤ ${TARGET_P95_MS} ms` : `${failed.length} combination(s) above ${TARGET_P95_MS} ms`);
-}
+export const gridBench: Bench = {
+  name: 'grid',
+  describe: 'p95 of the queue grid\'s filter combinations and keyset pages over 1,000,000 invitations (PostgreSQL)',
+  async run(ctx) {
+    const rows = ctx.size === 'smoke' ? 2_000 : 1_000_000;
+    const results = await runGridBench(ctx.databaseUrl, rows, ctx.size === 'smoke' ? 5 : 40, ctx.log);
+    return results.map((r) => ceilingResult('grid', `p95 ${r.name} [${r.index || 'no index'}]`, 'ms', r.p95, TARGET_P95_MS));
+  },
+};
+
