@@ -60,6 +60,10 @@ export async function openServices(config: Config, logger: Logger, options: Open
       wakeWorker: () => wake.emit('wake'),
     };
     const channels = createChannelRegistry({ config, logger, db: database.db });
+    // RFC 8058 one-click needs an HTTPS List-Unsubscribe URL: Gmail and Yahoo ignore (and may penalise) plain HTTP.
+    if (config.smtpUrl !== undefined && new URL(config.publicUrl).protocol !== 'https:') {
+      logger.warn({ publicUrl: config.publicUrl }, 'PUBLIC_URL is not https: review and one-click unsubscribe links in real emails need an https address customers can reach');
+    }
     const metrics = createMetrics(deps, { defaultMetrics: options.defaultMetrics ?? true });
     return {
       config,

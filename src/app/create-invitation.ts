@@ -10,6 +10,7 @@ import { checkPersonName } from '../domain/person-name.ts';
 import { AppError, validationError, type FieldError } from '../errors.ts';
 import type { Invitation } from '../db/schema.ts';
 import { invitationView, type InvitationView } from './invitation-view.ts';
+import { parseOrderDate } from './parse-order-date.ts';
 import type { AppDeps } from './ports.ts';
 
 export type CreateInvitationInput = {
@@ -59,7 +60,9 @@ function validate(input: CreateInvitationInput): Valid {
   }
   let sendAt: Date | null = null;
   if (input.send_at !== undefined && input.send_at !== null) {
-    const d = typeof input.send_at === 'string' && ISO_INSTANT.test(input.send_at) ? new Date(input.send_at) : null;
+    // parseOrderDate refuses dates that do not exist (2026-02-30) instead of rolling them over.
+    const parsed = typeof input.send_at === 'string' && ISO_INSTANT.test(input.send_at) ? parseOrderDate(input.send_at) : undefined;
+    const d = parsed?.kind === 'instant' ? parsed.at : null;
     if (d === null || Number.isNaN(d.getTime()) || d.getUTCFullYear() > 9999) {
       fields.push({ field: 'send_at', message: 'must be an ISO 8601 date-time with a time zone, like 2026-12-01T09:00:00Z' });
     } else sendAt = d;

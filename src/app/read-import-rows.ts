@@ -10,6 +10,7 @@ import { Transform, type Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 import { validationError } from '../errors.ts';
 import { checkImportHeader } from './import-row.ts';
+import { unpairedSurrogateFields, unpairedSurrogateMessage } from './unpaired-surrogate-fields.ts';
 
 export const importFormats = ['csv', 'jsonl'] as const;
 export type ImportFormat = (typeof importFormats)[number];
@@ -96,7 +97,9 @@ async function* readJsonLines(input: Readable): AsyncGenerator<ImportRow> {
       yield { line: n, error: 'is not valid JSON' };
       continue;
     }
+    const broken = unpairedSurrogateFields(value, text);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) yield { line: n, error: 'must be a JSON object (one order per line)' };
+    else if (broken.length > 0) yield { line: n, error: `${broken.join(', ')}: ${unpairedSurrogateMessage}` };
     else yield { line: n, record: value as Record<string, unknown> };
   }
 }

@@ -61,7 +61,9 @@ export function registerOutbox(program: Command, ctx: CliContext): void {
             subject: m.subject, created_at: m.created_at, review_url: m.review_url, headers: m.headers, text: m.text_body, html: m.html_body,
           });
         }
-        const headers = Object.entries(m.headers).map(([name, value]) => `${name}: ${value}`);
+        // The stored headers may carry Message-ID too: print each header once.
+        const shown = new Set(['from', 'to', 'subject', 'date', 'message-id']);
+        const headers = Object.entries(m.headers).filter(([name]) => !shown.has(name.toLowerCase())).map(([name, value]) => `${name}: ${value}`);
         return ctx.print(
           [
             `From: ${m.mail_from}`, `To: ${m.mail_to}`, `Subject: ${m.subject}`, `Date: ${m.created_at.toISOString()}`,

@@ -14,6 +14,8 @@ export function checkEmailAddress(input: unknown): EmailCheck {
   if (typeof input !== 'string') return { ok: false, message: 'must be a string' };
   if (input.length === 0) return { ok: false, message: 'must not be empty' };
   if (input.length > MAX_LENGTH) return { ok: false, message: `must be at most ${MAX_LENGTH} characters` };
+  // A lone UTF-16 surrogate is no text at all (and makes isEmail's encodeURI throw).
+  if (/\p{Cs}/u.test(input)) return { ok: false, message: 'must be valid Unicode text (it holds an unpaired surrogate)' };
   // Whitespace and control characters (CR/LF header injection, tabs, NUL) are never part of an address.
   if (/[\s\p{Cc}\p{Cf}]/u.test(input)) return { ok: false, message: 'must not contain spaces or control characters' };
   if (/["()<>,;:\\[\]]/.test(input)) return { ok: false, message: 'must be a plain address like jane@example.com' };

@@ -12,6 +12,7 @@ import type { Services } from '../main.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { registerAdminTokenAuth } from './plugins/admin-token-auth.ts';
 import { registerApiKeyAuth } from './plugins/api-key-auth.ts';
+import { registerJsonBodyParser } from './plugins/json-body.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { serializeRequest } from './plugins/request-serializer.ts';
 import { adminDoctorRoutes } from './routes/admin-doctor.ts';
@@ -76,6 +77,7 @@ export async function buildHttpApp(services: Services, options: HttpAppOptions =
   // Only JSON at the root: a text/plain body must be a 415, not a string handed to a JSON route.
   // Form routes (review link, unsubscribe) add their own parsers in their own scopes.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', async (request, reply) => {

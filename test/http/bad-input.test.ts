@@ -27,6 +27,10 @@ const cases: Case[] = [
   { name: 'a name over 200 characters', payload: json({ ...valid, name: 'J'.repeat(201) }), status: 400, code: 'validation_failed', fields: ['name'] },
   { name: 'send_at that is not an ISO time', payload: json({ ...valid, send_at: 'next tuesday' }), status: 400, code: 'validation_failed', fields: ['send_at'] },
   { name: 'send_at without a time zone', payload: json({ ...valid, send_at: '2026-12-01T09:00:00' }), status: 400, code: 'validation_failed', fields: ['send_at'] },
+  { name: 'send_at on a day that does not exist', payload: json({ ...valid, send_at: '2026-02-30T09:00:00Z' }), status: 400, code: 'validation_failed', fields: ['send_at'] },
+  { name: 'send_at in the year 0', payload: json({ ...valid, send_at: '0000-01-01T00:00:00Z' }), status: 400, code: 'validation_failed', fields: ['send_at'] },
+  { name: 'an email with a lone surrogate', payload: '{"email":"a\\ud800@b.com","name":"Jane"}', status: 400, code: 'validation_failed', fields: ['email'] },
+  { name: 'a name and order_ref with lone surrogates', payload: '{"email":"jane@example.com","name":"a\\udc00b","order_ref":"x\\ud83d"}', status: 400, code: 'validation_failed', fields: ['name', 'order_ref'] },
   { name: 'a top-level array', payload: json([valid]), status: 400, code: 'validation_failed', fields: ['body'] },
   { name: 'a top-level null', payload: 'null', status: 400, code: 'validation_failed', fields: ['body'] },
   { name: 'a top-level string', payload: json('jane@example.com'), status: 400, code: 'validation_failed', fields: ['body'] },
@@ -65,10 +69,36 @@ describe.each(engines)('bad input to POST /api/v1/invitations on %s', (engine) =
     expect(res.json().error.fields).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
   });
 
+  it('the orders API refuses a lone surrogate too, naming the nested field', async () => {
+    const res = await f.api({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"order_ref":"o1","status":"completed","customer":{"email":"a\\ud800@b.com"}}',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.fields).toEqual([{ field: 'customer.email', message: expect.stringContaining('unpaired UTF-16 surrogate') }]);
+  });
+
   it('stored nothing for any of them', async () => {
     expect(await countInvitations(f.s, f.tenantId)).toBe(0);
     // The fixture's key and route still work: the failures above were the inputs, not the setup.
     const ok = await f.api({ method: 'POST', url: '/api/v1/invitations', payload: valid });
     expect(ok.statusCode).toBe(200);
+  });
+
+  it('takes escaped surrogate pairs and 200 emoji as a name: characters are code points', async () => {
+    const paired = await f.api({
+      method: 'POST',
+      url: '/api/v1/invitations',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"email":"pair@example.com","name":"Jane \\ud83d\\ude00","order_ref":"pair"}',
+    });
+    expect(paired.statusCode).toBe(200);
+    expect(paired.json().invitation.name).toBe('Jane 😀');
+    const emoji = await f.api({ method: 'POST', url: '/api/v1/invitations', payload: { email: 'emoji@example.com', name: '😀'.repeat(200), order_ref: 'emoji' } });
+    expect(emoji.statusCode).toBe(200);
+    const tooMany = await f.api({ method: 'POST', url: '/api/v1/invitations', payload: { email: 'emoji@example.com', name: '😀'.repeat(201), order_ref: 'emoji2' } });
+    expect(tooMany.statusCode).toBe(400);
   });
 });
