@@ -4,16 +4,20 @@
  * before the campaign is switched on, or after its rules changed. It writes nothing: every read runs
  * in a READ ONLY transaction, which PostgreSQL would fail on any write.
  *
- * Each order is replayed as recordOrder would have seen it when it reached its current status (that
+ * Each order's status history is replayed as recordOrder saw it: at each status, in time order (that
  * instant is "now" for the order-age criterion and for the schedule), with the same domain rules
- * (evaluateEligibility, scheduledAt). A disabled campaign is replayed as if enabled: that is what a
+ * (evaluateEligibility, scheduledAt). The first status that makes it eligible schedules it — an order
+ * that went completed -> delivered was invited at completed — and an end status (cancelled, refunded,
+ * ...) reached before the send time skips it again. An order never eligible is reported with the
+ * reason its trigger status met, else the reason its current status meets. A disabled campaign is replayed as if enabled: that is what a
  * dry run is for. The frequency cap counts the tenant's other invitations (this campaign's own
  * invitations for orders of the range are what is being replayed, so they do not count) and the
  * ones the replay itself schedules, in order-date order.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Customer, Database, OrderRow } from '../db/schema.ts';
-import { evaluateEligibility } from '../domain/eligibility.ts';
+import { evaluateEligibility, type Ineligible } from '../domain/eligibility.ts';
+import { isStatusIn, orderEndReason, type Order } from '../domain/order.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import { scheduledAt } from '../domain/schedule-invitation.ts';
 import { sendTimeZone } from '../domain/send-time-zone.ts';
@@ -77,25 +81,56 @@ export async function simulateCampaign(deps: Pick<AppDeps, 'db'>, tenantId: numb
       after = { placedAt: last.placed_at!, id: last.id };
       const customers = await readCustomers(trx, orders);
       const suppressed = await readSuppressed(trx, tenantId, [...customers.values()].map((c) => c.email_norm));
+      const histories = await readHistories(trx, orders);
       for (const order of orders) {
         out.orders++;
         const customer = order.customer_id === null ? null : customers.get(order.customer_id) ?? null;
         const domain = domainOrder(order, { id: order.store_id, code: order.store_code, timezone: order.store_timezone }, customer);
-        const now = domain.statusChangedAt;
         const zone = sendTimeZone({ customer: domain.customer.timezone, store: order.store_timezone, tenant: tenant.timezone });
-        const at = scheduledAt(domain.statusChangedAt, rules.delayDays, rules.sendWindow, zone, now);
         const email = domain.customer.emailNorm;
-        const lastInvitedAt = rules.frequencyCapDays === undefined || email === undefined
-          ? undefined
-          : nearest(at, [await storedNearest(trx, tenantId, campaign.id, input, email, at), ...(planned.get(email) ?? [])]);
-        const verdict = evaluateEligibility(domain, rules, { now, suppressed: email !== undefined && suppressed.has(email), plannedAt: at, ...(lastInvitedAt ? { lastInvitedAt } : {}) });
-        if (!verdict.eligible) {
-          no(verdict.reason, order, verdict.detail);
+        const suppressedNow = email !== undefined && suppressed.has(email);
+        /** The order as it stood on reaching `status` at `at`: what recordOrder evaluated then. */
+        const evaluate = async (status: string, at: Date) => {
+          const step: Order = { ...domain, status, statusChangedAt: at };
+          const sendAt = scheduledAt(at, rules.delayDays, rules.sendWindow, zone, at);
+          // Only a trigger status gets as far as the frequency cap: spare the others its query.
+          const capped = rules.frequencyCapDays !== undefined && email !== undefined && isStatusIn(status, rules.triggerStatuses);
+          const lastInvitedAt = capped ? nearest(sendAt, [await storedNearest(trx, tenantId, campaign.id, input, email, sendAt), ...(planned.get(email) ?? [])]) : undefined;
+          const verdict = evaluateEligibility(step, rules, { now: at, suppressed: suppressedNow, plannedAt: sendAt, ...(lastInvitedAt ? { lastInvitedAt } : {}) });
+          return { verdict, sendAt };
+        };
+        // Replay the status history in time order: the first status that makes the order eligible is
+        // when it would have been scheduled (completed -> delivered is invited at completed).
+        const history = histories.get(order.id) ?? [];
+        let scheduled: { sendAt: Date; index: number } | undefined;
+        let atTrigger: Ineligible | undefined;
+        for (const [index, event] of history.entries()) {
+          const { verdict, sendAt } = await evaluate(event.status, event.at);
+          if (verdict.eligible) {
+            scheduled = { sendAt, index };
+            break;
+          }
+          if (atTrigger === undefined && isStatusIn(event.status, rules.triggerStatuses)) atTrigger = verdict;
+        }
+        if (scheduled === undefined) {
+          const current = await evaluate(order.status, order.status_changed_at);
+          if (current.verdict.eligible) scheduled = { sendAt: current.sendAt, index: history.length };
+          else {
+            // Why the order was never invited: what its trigger status met, else where it stands now.
+            const why = atTrigger ?? current.verdict;
+            no(why.reason, order, why.detail);
+            continue;
+          }
+        }
+        // A later end status before the send time skips the pending invitation, as recordOrder does.
+        const ended = history.slice(scheduled.index + 1).find((e) => e.at < scheduled.sendAt && orderEndReason(e.status, rules.cancelStatuses) !== null);
+        if (ended !== undefined) {
+          no(orderEndReason(ended.status, rules.cancelStatuses)!, order, `scheduled for ${scheduled.sendAt.toISOString()}, skipped when the order turned ${ended.status}`);
           continue;
         }
         out.would_schedule++;
-        if (email !== undefined) planned.set(email, [...(planned.get(email) ?? []), at]);
-        if (out.scheduled.length < limit) out.scheduled.push({ order_ref: order.order_ref, store: order.store_code, scheduled_at: at.toISOString() });
+        if (email !== undefined) planned.set(email, [...(planned.get(email) ?? []), scheduled.sendAt]);
+        if (out.scheduled.length < limit) out.scheduled.push({ order_ref: order.order_ref, store: order.store_code, scheduled_at: scheduled.sendAt.toISOString() });
       }
       return orders.length < PAGE;
     });
@@ -116,6 +151,24 @@ async function readOrders(db: Kysely<Database>, tenantId: number, input: Simulat
     .where('o.placed_at', '<', input.to);
   if (after !== undefined) q = q.where(sql<boolean>`(o.placed_at, o.id) > (${after.placedAt}, ${after.id})`);
   return (await q.orderBy('o.placed_at').orderBy('o.id').limit(PAGE).execute()) as OrderWithStore[];
+}
+
+/** Each order's status history in time order (stale deliveries take their place in time). */
+async function readHistories(db: Kysely<Database>, orders: OrderRow[]): Promise<Map<number, { status: string; at: Date }[]>> {
+  if (orders.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('order_events')
+    .select(['order_id', 'status', 'occurred_at'])
+    .where('order_id', 'in', orders.map((o) => o.id))
+    .orderBy('order_id').orderBy('occurred_at').orderBy('id')
+    .execute();
+  const out = new Map<number, { status: string; at: Date }[]>();
+  for (const r of rows) {
+    const list = out.get(r.order_id) ?? [];
+    list.push({ status: r.status, at: r.occurred_at });
+    out.set(r.order_id, list);
+  }
+  return out;
 }
 
 async function readCustomers(db: Kysely<Database>, orders: OrderRow[]): Promise<Map<number, Customer>> {

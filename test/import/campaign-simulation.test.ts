@@ -91,6 +91,37 @@ describe.each(engines)('campaign dry run on %s', (engine) => {
     expect(Object.keys(simulation.not_scheduled)).toEqual(['suppressed']);
   });
 
+  it("replays each order's status history: invited at its trigger status, skipped by an end status before the send", async () => {
+    const history = (rows: string[]) => ['order_ref,store,status,email,first_name,placed_at,status_changed_at,total', ...rows].join('\n');
+    const first = history([
+      'H-1,web,completed,h1@example.com,Hana,2026-10-01T09:00:00Z,2026-10-02T10:00:00Z,50',
+      'H-2,web,completed,h2@example.com,Hugo,2026-10-01T09:00:00Z,2026-10-02T10:00:00Z,50',
+      'H-3,web,completed,h3@example.com,Hedy,2026-10-01T09:00:00Z,2026-10-02T10:00:00Z,50',
+      'H-4,web,processing,h4@example.com,Hal,2026-10-01T09:00:00Z,2026-10-02T10:00:00Z,50',
+    ]);
+    const later = history([
+      'H-1,web,delivered,h1@example.com,Hana,2026-10-01T09:00:00Z,2026-10-03T10:00:00Z,50', // moved on: still invited at completed
+      'H-2,web,cancelled,h2@example.com,Hugo,2026-10-01T09:00:00Z,2026-10-04T10:00:00Z,50', // before the send on the 5th
+      'H-3,web,refunded,h3@example.com,Hedy,2026-10-01T09:00:00Z,2026-10-09T10:00:00Z,50', // after it: the invitation went out
+      'H-4,web,shipped,h4@example.com,Hal,2026-10-01T09:00:00Z,2026-10-03T10:00:00Z,50', // never a trigger status
+    ]);
+    for (const csv of [first, later]) {
+      expect(await importOrders(f.s.deps, f.tenantId, Readable.from([csv]), { format: 'csv', backfill: true })).toMatchObject({ errors: 0 });
+    }
+    const created = await f.api({ method: 'POST', url: '/api/v1/campaigns', payload: { name: 'History', trigger_statuses: ['completed'], delay_days: 3 } });
+    expect(created.statusCode, created.body).toBe(201);
+    const { simulation } = (await simulate(created.json().campaign.slug, { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z' })).json();
+    expect(simulation.orders).toBe(4);
+    expect(simulation.scheduled).toEqual([
+      { order_ref: 'H-1', store: 'web', scheduled_at: '2026-10-05T10:00:00.000Z' },
+      { order_ref: 'H-3', store: 'web', scheduled_at: '2026-10-05T10:00:00.000Z' },
+    ]);
+    expect(simulation.not_scheduled).toEqual({
+      order_cancelled: { count: 1, examples: [{ order_ref: 'H-2', store: 'web', detail: expect.stringMatching(/scheduled for 2026-10-05.*cancelled/) }] },
+      not_trigger_status: { count: 1, examples: [expect.objectContaining({ order_ref: 'H-4' })] },
+    });
+  });
+
   it("404 for another tenant's campaign; 400 for a bad range", async () => {
     const other = await f.newTenant('Other');
     expect((await simulate(campaignId, { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }, other.key)).statusCode).toBe(404);
