@@ -6,7 +6,11 @@ import type { Customer, OrderRow, Store } from '../db/schema.ts';
 import type { Order, OrderItem } from '../domain/order.ts';
 import type { StoredOrderItem } from './check-order-input.ts';
 
-export function domainOrder(row: OrderRow, store: Pick<Store, 'id' | 'code' | 'timezone'>, customer: Customer | null): Order {
+export function domainOrder(
+  row: OrderRow,
+  store: Pick<Store, 'id' | 'code' | 'timezone'>,
+  customer: Pick<Customer, 'email_norm' | 'orders_count' | 'total_spent' | 'timezone'> | null,
+): Order {
   const items = (row.items as StoredOrderItem[]).map((i): OrderItem => {
     const item: OrderItem = { sku: i.sku, name: i.name, quantity: i.quantity, price: i.price };
     if (i.product_url) item.productUrl = i.product_url;

@@ -1,5 +1,9 @@
-/** An order's invitations, summarised for the answer to an order write. */
-import type { Kysely } from 'kysely';
+/**
+ * The invitations of a set of orders, read once for a batch of order writes: by order id (what the
+ * answer lists) and by invitation order_ref (what makes a campaign's second invitation for an order a
+ * duplicate, even one made through the invitations API before the order existed).
+ */
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 
 export type OrderInvitationSummary = {
@@ -13,22 +17,31 @@ export type OrderInvitationSummary = {
   new: boolean;
 };
 
-export async function orderInvitations(db: Kysely<Database>, tenantId: number, orderId: number, newIds: readonly number[] = []): Promise<OrderInvitationSummary[]> {
-  const rows = await db
-    .selectFrom('invitations as i')
-    .innerJoin('campaigns as c', 'c.id', 'i.campaign_id')
-    .select(['i.id', 'c.slug', 'i.campaign_id', 'i.scheduled_at', 'i.state', 'i.reason_code'])
-    .where('i.tenant_id', '=', tenantId)
-    .where('i.order_id', '=', orderId)
-    .orderBy('i.id')
+export type OrderInvitationRow = { id: number; campaign_id: number; order_id: number | null; order_ref: string; scheduled_at: Date; state: string; reason_code: string | null };
+
+export async function orderInvitations(db: Kysely<Database>, tenantId: number, orderIds: readonly number[], orderRefs: readonly string[]): Promise<OrderInvitationRow[]> {
+  if (orderIds.length === 0 && orderRefs.length === 0) return [];
+  return db
+    .selectFrom('invitations')
+    .select(['id', 'campaign_id', 'order_id', 'order_ref', 'scheduled_at', 'state', 'reason_code'])
+    .where('tenant_id', '=', tenantId)
+    .where((eb) => {
+      const byId = eb('order_id', '=', sql<number>`any(${[...orderIds]}::bigint[])`);
+      const byRef = eb('order_ref', '=', sql<string>`any(${[...orderRefs]}::text[])`);
+      return orderIds.length === 0 ? byRef : orderRefs.length === 0 ? byId : eb.or([byId, byRef]);
+    })
+    .orderBy('id')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    campaign: r.slug,
-    campaign_id: r.campaign_id,
-    scheduled_at: r.scheduled_at.toISOString(),
-    state: r.state,
-    reason_code: r.reason_code,
-    new: newIds.includes(r.id),
-  }));
+}
+
+export function invitationSummary(row: OrderInvitationRow, campaignSlug: string, isNew: boolean): OrderInvitationSummary {
+  return {
+    id: row.id,
+    campaign: campaignSlug,
+    campaign_id: row.campaign_id,
+    scheduled_at: row.scheduled_at.toISOString(),
+    state: row.state,
+    reason_code: row.reason_code,
+    new: isNew,
+  };
 }

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { FieldError } from '../errors.ts';
 import { checkOrderInput, DEFAULT_STORE_CODE, STORE_CODE, type CheckedOrder } from './check-order-input.ts';
-import { findStore } from './find-or-create-store.ts';
+import { findStore } from './find-or-create-stores.ts';
 import { resolveOrderDate } from './parse-order-date.ts';
 
 export type OrderDates = { statusChangedAt: Date | undefined; placedAt: Date | undefined };
@@ -33,28 +33,37 @@ export function resolveOrderDates(order: CheckedOrder, storeTimeZone: string | n
   return fields.length > 0 ? { ok: false, fields } : { ok: true, value: { statusChangedAt, placedAt } };
 }
 
+/** The store an order input's local dates are read in: its store code, when it names a well-formed one. */
+export function inputStoreCode(input: unknown): string | undefined {
+  const raw = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : undefined;
+  const given = raw?.store ?? DEFAULT_STORE_CODE;
+  return typeof given === 'string' && STORE_CODE.test(given) ? given : undefined;
+}
+
 /**
- * Every field error of an order input, the store-dependent date checks included: what recordOrder
- * would refuse, without writing anything.
+ * Every field error of an order input, the store-dependent date checks included (in the time zone of
+ * the store inputStoreCode names, null when it has none or does not exist): what recordOrders would
+ * refuse, without writing anything.
  */
-export async function orderFieldErrors(db: Kysely<Database>, tenantId: number, input: unknown, now: Date): Promise<FieldError[]> {
+export function orderInputErrors(input: unknown, storeTimeZone: string | null, now: Date): FieldError[] {
   const check = checkOrderInput(input);
   if (check.ok) {
-    const store = await findStore(db, tenantId, check.value.storeCode);
-    const dates = resolveOrderDates(check.value, store?.timezone ?? null, now);
+    const dates = resolveOrderDates(check.value, storeTimeZone, now);
     return dates.ok ? [] : dates.fields;
   }
   // The shape is wrong somewhere, but local dates can still be judged when the store is named well.
-  const raw = input as Record<string, unknown> | null;
-  const given = raw?.store ?? DEFAULT_STORE_CODE;
-  const code = typeof given === 'string' && STORE_CODE.test(given) ? given : undefined;
-  return code === undefined ? check.fields : [...check.fields, ...(await localDateErrors(db, tenantId, raw!, code, now))];
+  const code = inputStoreCode(input);
+  if (code === undefined) return check.fields;
+  const raw = input as Record<string, unknown>;
+  const dates = checkOrderInput({ order_ref: 'x', status: 'x', store: code, status_changed_at: raw.status_changed_at, placed_at: raw.placed_at });
+  if (!dates.ok) return check.fields;
+  const resolved = resolveOrderDates(dates.value, storeTimeZone, now);
+  return resolved.ok ? check.fields : [...check.fields, ...resolved.fields];
 }
 
-async function localDateErrors(db: Kysely<Database>, tenantId: number, raw: Record<string, unknown>, storeCode: string, now: Date): Promise<FieldError[]> {
-  const dates = checkOrderInput({ order_ref: 'x', status: 'x', store: storeCode, status_changed_at: raw.status_changed_at, placed_at: raw.placed_at });
-  if (!dates.ok) return [];
-  const store = await findStore(db, tenantId, storeCode);
-  const resolved = resolveOrderDates(dates.value, store?.timezone ?? null, now);
-  return resolved.ok ? [] : resolved.fields;
+/** orderInputErrors with the store read from the database. */
+export async function orderFieldErrors(db: Kysely<Database>, tenantId: number, input: unknown, now: Date): Promise<FieldError[]> {
+  const code = inputStoreCode(input);
+  const store = code === undefined ? undefined : await findStore(db, tenantId, code);
+  return orderInputErrors(input, store?.timezone ?? null, now);
 }

@@ -100,6 +100,9 @@ describe.each(engines)('concurrent order writes on %s', (engine) => {
     expect((await held).skippedInvitationIds).toHaveLength(1);
     const res = await order;
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ invitations: [], not_scheduled: [{ campaign: 'now', reason_code: 'suppressed' }] });
+    expect(res.json()).toMatchObject({
+      invitations: [],
+      not_scheduled: [{ campaign: 'default', reason_code: 'campaign_disabled' }, { campaign: 'now', reason_code: 'suppressed' }],
+    });
   });
 });

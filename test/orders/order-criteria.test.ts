@@ -97,10 +97,11 @@ describe.each(engines)('campaign criteria through POST /api/v1/orders on %s', (e
     ]);
   });
 
-  it('a disabled campaign schedules nothing and is not reported', async () => {
-    const shop = await f.shop([{ name: 'Off', slug: 'off', enabled: false }]);
+  it('a disabled campaign schedules nothing and says so: campaign_disabled', async () => {
+    const shop = await f.shop([{ name: 'Off', slug: 'off', enabled: false }, { name: 'On', slug: 'on' }]);
     const res = await shop.order(anOrder('D-1'));
-    expect(res).toMatchObject({ invitations: [], not_scheduled: [] });
+    expect(res.invitations).toMatchObject([{ campaign: 'on', new: true }]);
+    expect(res.not_scheduled).toEqual([{ campaign: 'off', campaign_id: shop.campaigns.off, reason_code: 'campaign_disabled' }]);
   });
 
   it('custom cancel statuses skip a pending invitation too (completed → returned)', async () => {

@@ -2,7 +2,9 @@
  * What the order and campaign tests start from: services on a fresh database with a settable clock,
  * the real HTTP app, and tenants whose campaigns are set up through the API itself. `shop()` gives a
  * tenant whose default campaign is disabled and that has exactly the campaigns a test asks for, so a
- * test sees only its own rules.
+ * test sees only its own rules: `order()` checks that every answer reports the disabled default
+ * campaign (campaign_disabled, first, as it is the oldest campaign) and leaves that entry out of what
+ * it returns.
  */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createTenant } from '../../src/app/tenants.ts';
@@ -56,6 +58,7 @@ export async function createOrdersFixture(engine: DatabaseKind, options: { now?:
       const created = await createTenant(s.deps, { name: `Shop ${++seq}`, timezone: shopOptions.timezone ?? 'UTC' });
       const key = created.apiKey.key;
       const send = call(key);
+      let disabledDefault: number | undefined;
       const shop: Shop = {
         tenantId: created.tenant.id,
         key,
@@ -66,12 +69,19 @@ export async function createOrdersFixture(engine: DatabaseKind, options: { now?:
         async order(payload) {
           const res = await send('POST', '/api/v1/orders', payload);
           if (res.statusCode !== 200) throw new Error(`POST /api/v1/orders answered ${res.statusCode}: ${res.body}`);
-          return res.json() as OrderResult;
+          const result = res.json() as OrderResult;
+          if (disabledDefault === undefined) return result;
+          const [first, ...rest] = result.not_scheduled;
+          if (first?.campaign_id !== disabledDefault || first.reason_code !== 'campaign_disabled') {
+            throw new Error(`the disabled default campaign is not reported first as campaign_disabled: ${JSON.stringify(result.not_scheduled)}`);
+          }
+          return { ...result, not_scheduled: rest };
         },
       };
       if (!shopOptions.keepDefault) {
         const off = await shop.patch('/api/v1/campaigns/default', { enabled: false });
         if (off.statusCode !== 200) throw new Error(`disabling the default campaign answered ${off.statusCode}: ${off.body}`);
+        disabledDefault = (off.json().campaign as { id: number }).id;
       }
       for (const body of campaigns) {
         const res = await shop.post('/api/v1/campaigns', body);
