@@ -7,22 +7,20 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.ts';
 import { DataDirLockedError } from '../db/data-dir-lock.ts';
-import { doctorReport } from '../http/routes/admin-doctor.ts';
+import { doctorReport, type DoctorReport } from '../app/doctor-report.ts';
 import type { CliContext } from './cli-context.ts';
 import { withDatabase } from './with-database.ts';
 
-type Report = Awaited<ReturnType<typeof doctorReport>>;
-
-async function askRunningServer(config: Config): Promise<Report> {
+async function askRunningServer(config: Config): Promise<DoctorReport> {
   if (!config.adminToken) {
     throw new Error('the data directory is in use by the running server; set ADMIN_TOKEN (for both) so doctor can ask it');
   }
   const res = await fetch(`http://127.0.0.1:${config.port}/admin/v1/doctor`, { headers: { authorization: `Bearer ${config.adminToken}` } });
   if (!res.ok) throw new Error(`the running server answered ${res.status} to /admin/v1/doctor`);
-  return (await res.json()) as Report;
+  return (await res.json()) as DoctorReport;
 }
 
-async function readReport(config: Config): Promise<Report> {
+async function readReport(config: Config): Promise<DoctorReport> {
   try {
     return await withDatabase(
       config,
@@ -31,15 +29,20 @@ async function readReport(config: Config): Promise<Report> {
     );
   } catch (err) {
     if (err instanceof DataDirLockedError) return askRunningServer(config);
-    throw err;
+    // Unreachable, refused, wrong credentials: a problem doctor reports with exit 1, in cron's words.
+    throw new Error(`could not read the database: ${(err as Error).message}`, { cause: err });
   }
 }
 
-function printHuman(ctx: CliContext, r: Report): void {
+function printHuman(ctx: CliContext, r: DoctorReport): void {
   const h = r.health;
-  ctx.print(`queue: ${h.pending} pending (${h.due} due now), ${h.sending} sending; oldest due is ${h.oldestDueLagSeconds}s late; ${h.stuckLeases} stuck lease(s)`);
-  ctx.print(`workers: ${h.workers.length === 0 ? 'none seen' : h.workers.map((w) => `${w.workerId} (${w.hostname} pid ${w.pid}, seen ${w.lastSeenSecondsAgo}s ago)`).join(', ')}`);
-  ctx.print(`periodic tasks: ${h.periodicRuns.length === 0 ? 'never run' : h.periodicRuns.map((p) => `${p.task} ${p.secondsAgo}s ago`).join(', ')}`);
+  if (h === null) {
+    ctx.print('queue: not readable until the migrations are applied');
+  } else {
+    ctx.print(`queue: ${h.pending} pending (${h.due} due now), ${h.sending} sending; oldest due is ${h.oldestDueLagSeconds}s late; ${h.stuckLeases} stuck lease(s)`);
+    ctx.print(`workers: ${h.workers.length === 0 ? 'none seen' : h.workers.map((w) => `${w.workerId} (${w.hostname} pid ${w.pid}, seen ${w.lastSeenSecondsAgo}s ago)`).join(', ')}`);
+    ctx.print(`periodic tasks: ${h.periodicRuns.length === 0 ? 'never run' : h.periodicRuns.map((p) => `${p.task} ${p.secondsAgo}s ago`).join(', ')}`);
+  }
   ctx.print(r.problems.length === 0 ? 'OK: no problems found' : r.problems.map((p) => `PROBLEM: ${p}`).join('\n'));
 }
 

@@ -3,8 +3,7 @@
  * In embedded mode the running process holds the data directory, so the CLI asks it here.
  */
 import type { FastifyInstance } from 'fastify';
-import { diagnose, readQueueHealth } from '../../app/queue-health.ts';
-import { pendingMigrations } from '../../db/migrate.ts';
+import { doctorReport } from '../../app/doctor-report.ts';
 import type { Services } from '../../main.ts';
 
 export async function adminDoctorRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
@@ -14,11 +13,4 @@ export async function adminDoctorRoutes(app: FastifyInstance, opts: { services: 
     reply.header('cache-control', 'no-store');
     return { ok: report.problems.length === 0, ...report };
   });
-}
-
-export async function doctorReport(deps: Pick<Services['deps'], 'db'>, pool: Services['database']['pool']) {
-  const [health, pending] = await Promise.all([readQueueHealth(deps), pendingMigrations(pool)]);
-  const problems = diagnose(health);
-  if (pending.length > 0) problems.unshift(`migrations not applied: ${pending.join(', ')}`);
-  return { problems, health, pending_migrations: pending };
 }
