@@ -40,6 +40,19 @@ describe.each(engines)('rate-limited claim on %s', (engine) => {
     expect(await mostInAnyWindow(s, shop.tenantId, 'email', HOUR)).toBe(10);
   });
 
+  it('claims the send-time re-check skips spend no budget: after downtime, stale ones do not hold back real sends', async () => {
+    const shop = await tenantOn(s, 'email');
+    await setBudget(s, shop.tenantId, 'email', 5, HOUR);
+    const ids = await addInvitations(s, shop, 8);
+    // The five oldest are to addresses suppressed since they were scheduled: each is claimed, then skipped.
+    await sql`INSERT INTO suppressions (tenant_id, email_norm, reason, source)
+      SELECT tenant_id, email_norm, 'unsubscribed', 'test' FROM invitations WHERE id = ANY(${ids.slice(0, 5)}::bigint[])`.execute(s.deps.db);
+
+    expect(await drain(s)).toMatchObject({ skipped: 5, sent: 3 });
+    expect(await countByState(s, shop.tenantId)).toEqual({ skipped: 5, sent: 3 });
+    expect(await mostInAnyWindow(s, shop.tenantId, 'email', HOUR)).toBe(3);
+  });
+
   it('the running worker loop keeps a 4-per-second budget in every rolling second, and drains the rest as budget frees', async () => {
     const shop = await tenantOn(s, 'email');
     await setBudget(s, shop.tenantId, 'email', 4, 1);

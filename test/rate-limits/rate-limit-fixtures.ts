@@ -68,7 +68,8 @@ export async function drain(s: Services, options: { batchSize?: number } = {}): 
 }
 
 /**
- * The most attempts of (tenant, key) that started within any rolling window of `windowSeconds`,
+ * The most attempts of (tenant, key) that started within any rolling window of `windowSeconds`
+ * (attempts that never called out — skipped at send time, released — spend no budget),
  * checked at every attempt's own started_at — the windows where a maximum can occur.
  */
 export async function mostInAnyWindow(s: Services, tenantId: number, key: string, windowSeconds: number): Promise<number> {
@@ -76,7 +77,7 @@ export async function mostInAnyWindow(s: Services, tenantId: number, key: string
     SELECT max(w.n)::int AS n FROM delivery_attempts a
     CROSS JOIN LATERAL (
       SELECT count(*) AS n FROM delivery_attempts b
-      WHERE b.tenant_id = a.tenant_id AND b.rate_key = a.rate_key
+      WHERE b.tenant_id = a.tenant_id AND b.rate_key = a.rate_key AND b.outcome IS DISTINCT FROM 'skipped' AND b.outcome IS DISTINCT FROM 'released'
         AND b.started_at > a.started_at - ${windowSeconds} * interval '1 second' AND b.started_at <= a.started_at
     ) w
     WHERE a.tenant_id = ${tenantId} AND a.rate_key = ${key}`.execute(s.deps.db);

@@ -58,7 +58,7 @@ type Row = Invitation & { tenant_share: number };
  * max_count, window_seconds), one array per column.
  */
 const CLAIM = {
-  name: 'claim-invitations-v2',
+  name: 'claim-invitations-v3',
   text: `WITH keys AS (
   SELECT * FROM unnest($3::bigint[], $4::text[], $5::boolean[], $6::int[], $7::int[])
     AS k(tenant_id, key, locked, max_count, window_seconds)
@@ -73,6 +73,10 @@ allowance AS MATERIALIZED (
           SELECT 1 FROM delivery_attempts a
           WHERE a.tenant_id = k.tenant_id AND a.rate_key = k.key
             AND a.started_at > now() - k.window_seconds * interval '1 second'
+            -- A claim the send-time re-check skipped, or a shutdown released, never reached the
+            -- provider: after downtime, stale invitations skipped as missed_window must not eat
+            -- the budget of the real sends. In flight (outcome NULL) counts: it may be going out.
+            AND (a.outcome IS NULL OR a.outcome NOT IN ('skipped', 'released'))
           LIMIT k.max_count
         ) used))::int
       -- Read in this statement's snapshot: a pause or an override committed since statement 1 counts.
