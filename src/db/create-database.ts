@@ -7,6 +7,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { capPgliteWal } from './cap-pglite-wal.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import type { Database } from './schema.ts';
 
@@ -30,12 +31,18 @@ export type DatabaseOptions =
   | { kind: 'postgres'; url: string; poolSize?: number; applicationName?: string }
   | { kind: 'pglite'; dataDir: string | undefined; loadDataDir?: Blob; lock?: boolean };
 
+/** pg_wal's size in embedded mode: max_wal_size below, enforced by capPgliteWal (PGlite has no checkpointer). */
+export const pgliteMaxWalMb = 64;
+/** How often embedded mode checks the WAL written since the last checkpoint, and how much is too much. */
+export const pgliteWalCheck = { everyMs: 500, thresholdBytes: (pgliteMaxWalMb / 2) * 1024 * 1024 };
+
 /**
- * WAL capped: PGlite keeps 1 GB by default (stack.md §1). shared_buffers halved from 128 MB: PGlite
+ * WAL capped: PGlite keeps 1 GB by default (stack.md §1), and only a checkpoint trims it — which
+ * capPgliteWal runs, as PGlite never does by itself. shared_buffers halved from 128 MB: PGlite
  * touches all of it when it opens, so it is resident memory from the first second (318 → 236 MB RSS
  * reopening a data directory), while the pages it would cache are one read away in the OS's cache.
  */
-export const pgliteSettings = ['max_wal_size = 64MB', 'min_wal_size = 32MB', 'shared_buffers = 64MB'];
+export const pgliteSettings = [`max_wal_size = ${pgliteMaxWalMb}MB`, `min_wal_size = ${pgliteMaxWalMb / 2}MB`, 'shared_buffers = 64MB'];
 
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
@@ -77,12 +84,14 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     });
     const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const walCap = capPgliteWal(pool, pgliteWalCheck);
     return {
       kind: 'pglite',
       pool,
       db,
       pglite,
       async close() {
+        await walCap.stop();
         await db.destroy();
         await pglite.close();
         lock?.release();
