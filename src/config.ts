@@ -25,6 +25,8 @@ export type Config = Readonly<{
   allowPrivateWebhooks: boolean;
   /** Max size of one pg.Pool (PostgreSQL mode; PGlite is always 1). */
   databasePoolSize: number;
+  /** `work` only: serve GET /metrics on HOST:metricsPort (start and serve have it on PORT). Unset = no listener. */
+  metricsPort: number | undefined;
 }>;
 
 export type WorkerConfig = Readonly<{
@@ -54,6 +56,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function optionalPort(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new ConfigError(`${name} must be a port number from 1 to 65535, got "${raw}"`);
   return n;
 }
 
@@ -116,6 +126,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
     secretKey,
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1),
     allowPrivateWebhooks: bool(env, 'ALLOW_PRIVATE_WEBHOOKS', false),
+    metricsPort: optionalPort(env, 'METRICS_PORT'),
     worker: Object.freeze({
       leaseMs: int(env, 'WORKER_LEASE_MS', 60_000, 1000),
       pollIntervalMs: int(env, 'WORKER_POLL_MS', 1000, 10),

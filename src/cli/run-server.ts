@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { openServices, type Services } from '../main.ts';
+import { serveMetrics, type MetricsListener } from '../observability/serve-metrics.ts';
 import type { Worker } from '../worker/worker.ts';
 import { ensureDemoTenant } from './ensure-demo-tenant.ts';
 import { formatStartBanner } from './start-banner.ts';
@@ -73,6 +74,8 @@ export async function runServer(config: Config, mode: RunMode, out: Output): Pro
   const services: Services = await openServices(config, logger);
   let app: FastifyInstance | undefined;
   let worker: Worker | undefined;
+  // `work` has no HTTP app: with METRICS_PORT its /metrics gets a listener of its own.
+  let metrics: MetricsListener | undefined;
   try {
     if (httpModule) {
       const { buildHttpApp } = await httpModule;
@@ -95,11 +98,13 @@ export async function runServer(config: Config, mode: RunMode, out: Output): Pro
       );
       logger.info({ mode, url, publicUrl: config.publicUrl, database: services.database.kind }, 'ready');
     } else if (workerModule) {
+      if (config.metricsPort !== undefined) metrics = await serveMetrics(services.metrics.registry, { host: config.host, port: config.metricsPort });
       worker = (await workerModule).startWorker(services);
-      logger.info({ mode, workerId: worker.id, database: services.database.kind }, 'ready');
+      const metricsUrl = metrics && `${localUrl(metrics.address)}/metrics`;
+      logger.info({ mode, workerId: worker.id, database: services.database.kind, ...(metricsUrl ? { metricsUrl } : {}) }, 'ready');
     }
   } catch (err) {
-    await Promise.allSettled([app?.close(), worker?.stop({ graceMs: 0 })]);
+    await Promise.allSettled([app?.close(), worker?.stop({ graceMs: 0 }), metrics?.close()]);
     await services.close();
     throw err;
   }
@@ -112,7 +117,7 @@ export async function runServer(config: Config, mode: RunMode, out: Output): Pro
     process.exit(1);
   }, graceMs + 15_000).unref();
   let code = 0;
-  const results = await Promise.allSettled([app?.close(), worker?.stop({ graceMs })]);
+  const results = await Promise.allSettled([app?.close(), worker?.stop({ graceMs }), metrics?.close()]);
   for (const r of results) {
     if (r.status === 'rejected') {
       code = 1;

@@ -75,6 +75,44 @@ describe.each(engines)('metrics and doctor on %s', (engine) => {
     expect(healthy.problems.filter((p) => !/periodic task|worker has reported/.test(p))).toEqual([]);
   });
 
+  it('the due-lag and stuck-lease gauges read the queue at scrape time, and fall back to 0 once it is handled', async () => {
+    const scrape = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    let text = await scrape();
+    expect(metric(text, 'review_invites_queue_due_lag_seconds')).toBe(0);
+    expect(metric(text, 'review_invites_queue_stuck_leases')).toBe(0);
+
+    const tenant = await newTenant(s);
+    // Due for 40 minutes, and (less late) for 5: the gauge shows the oldest.
+    const oldest = await newInvitation(s, tenant.id);
+    await sql`UPDATE invitations SET scheduled_at = now() - interval '40 minutes' WHERE id = ${oldest.id}`.execute(s.deps.db);
+    const recent = await newInvitation(s, tenant.id);
+    await sql`UPDATE invitations SET scheduled_at = now() - interval '5 minutes' WHERE id = ${recent.id}`.execute(s.deps.db);
+    // A lease over for an hour is stuck; one over for 30 s is within the sweeper's grace (120 s); a live one is fine.
+    const leases = { stuck: '1 hour', graced: '30 seconds', live: '-1 minute' };
+    for (const ago of Object.values(leases)) {
+      const inv = await newInvitation(s, tenant.id);
+      await sql`UPDATE invitations SET state = 'sending', lease_token = gen_random_uuid(), leased_until = now() - ${ago}::interval WHERE id = ${inv.id}`.execute(s.deps.db);
+    }
+
+    text = await scrape();
+    const lag = metric(text, 'review_invites_queue_due_lag_seconds');
+    expect(lag).toBeGreaterThanOrEqual(40 * 60);
+    expect(lag).toBeLessThan(41 * 60);
+    expect(metric(text, 'review_invites_queue_stuck_leases')).toBe(1);
+    expect(metric(text, 'review_invites_queue_invitations{state="sending"}')).toBe(3);
+
+    // The sweeper returns the two expired leases; the worker delivers everything due.
+    await sweepExpiredLeases(s.deps.db, { maxAttempts: s.config.worker.maxAttempts });
+    const worker = createWorker(s);
+    await worker.runOnce();
+    text = await scrape();
+    expect(metric(text, 'review_invites_queue_due_lag_seconds')).toBe(0);
+    expect(metric(text, 'review_invites_queue_stuck_leases')).toBe(0);
+    // Only the live lease is still out.
+    expect(metric(text, 'review_invites_queue_invitations{state="sending"}')).toBe(1);
+    await sql`UPDATE invitations SET state = 'skipped', lease_token = NULL, leased_until = NULL WHERE state = 'sending'`.execute(s.deps.db);
+  });
+
   it('the admin doctor endpoint needs the admin token', async () => {
     const res = await app.inject({ method: 'GET', url: '/admin/v1/doctor' });
     expect(res.statusCode).toBe(401);
