@@ -1,24 +1,26 @@
 /**
- * Bulk import of orders (CSV or JSON lines), streamed: rows are read as they are written, BATCH_ROWS
- * at a time, so a file of a million rows needs the memory of one batch. Every row goes through
- * recordOrder — the same checks, history, customer profile and scheduling as one order from the API —
- * inside one transaction per batch (each row a savepoint of it: one commit per batch, and a row that
- * fails rolls back alone). A broken row is reported with its line number and the rest is imported;
- * re-running the same file changes nothing twice (orders upsert, invitations are one per order).
+ * Bulk import of orders (CSV or JSON lines), streamed: rows are read as they are written,
+ * CHUNK_ROWS at a time, so a file of a million rows needs the memory of two chunks (one being written,
+ * the next being read). Every chunk goes through recordOrders — the same checks, history, customer
+ * profile and scheduling as orders from the API, in one transaction per chunk. A broken row is
+ * reported with its line number and the rest is imported; re-running the same file changes nothing
+ * twice (orders upsert, invitations are one per order).
  *
- * Backfill imports past orders and their history without scheduling anything. Dry run reads and
- * checks every row (store time zones included) and writes nothing.
+ * Every row has an outcome, in file order: `onOutcome` receives each one as its chunk commits (the
+ * report keeps totals and the first MAX_LISTED_ERRORS errors), so a caller can stream all of them
+ * (POST /api/v1/orders/import?outcomes=all, `review-invites import --outcomes <file>`) without
+ * holding them. Backfill imports past orders and their history without scheduling anything. Dry run
+ * reads and checks every row (store time zones included) and writes nothing.
  */
 import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { withSavepointDatabase } from '../db/savepoint-database.ts';
 import { AppError, type FieldError } from '../errors.ts';
 import { checkOrderInput } from './check-order-input.ts';
 import { importRowInput, rowFieldName } from './import-row.ts';
 import type { AppDeps } from './ports.ts';
 import { byteCounter, readImportRows, type ImportFormat, type ImportRow } from './read-import-rows.ts';
-import { recordOrder } from './record-order.ts';
+import { isUnstorableValue, recordOrders, type RecordOrderOutcome } from './record-orders.ts';
 import { resolveOrderDates } from './resolve-order-dates.ts';
 
 export type ImportOptions = {
@@ -28,11 +30,28 @@ export type ImportOptions = {
   /** Check every row, write nothing. */
   dryRun?: boolean;
   onProgress?: (progress: ImportProgress) => void;
+  /** Every row's outcome, in file order; awaited, so a slow consumer slows the import instead of piling up outcomes. */
+  onOutcome?: (outcome: ImportRowOutcome) => void | Promise<void>;
 };
 
 export type ImportProgress = { rows: number; bytes: number; errors: number };
 
 export type ImportRowError = { line: number; order_ref: string | null; message: string; fields?: FieldError[] };
+
+/** One row's fate: `valid` only in a dry run. */
+export type ImportRowOutcome =
+  | {
+      line: number;
+      order_ref: string;
+      outcome: 'created' | 'updated';
+      order_id: number;
+      /** Invitations this row scheduled. */
+      invitations: { id: number; campaign: string; scheduled_at: string }[];
+      not_scheduled: { campaign: string; reason_code: string }[];
+      skipped: { id: number; campaign: string; reason_code: string }[];
+    }
+  | { line: number; order_ref: string | null; outcome: 'valid' }
+  | ({ outcome: 'error' } & ImportRowError);
 
 export type ImportReport = {
   format: ImportFormat;
@@ -56,15 +75,15 @@ export type ImportReport = {
   error_rows: ImportRowError[];
 };
 
-export const BATCH_ROWS = 500;
+/** Rows per transaction: large enough that a chunk's fixed statements cost nothing per row, small enough to hold. */
+export const CHUNK_ROWS = 1000;
 export const MAX_LISTED_ERRORS = 1000;
 
-type Deps = AppDeps;
 type RowFailure = { orderRef: unknown; message: string; fields?: FieldError[] };
-/** Rows wait in their batch in file order, unreadable ones too, so errors are listed in file order. */
+/** Rows wait in their chunk in file order, unreadable ones too, so outcomes come out in file order. */
 type Pending = { line: number; input: ReturnType<typeof importRowInput> } | { line: number; failure: RowFailure };
 
-export async function importOrders(deps: Deps, tenantId: number, source: Readable, options: ImportOptions): Promise<ImportReport> {
+export async function importOrders(deps: AppDeps, tenantId: number, source: Readable, options: ImportOptions): Promise<ImportReport> {
   const report: ImportReport = {
     format: options.format, dry_run: options.dryRun === true, backfill: options.backfill === true, rows: 0, valid: 0, imported: 0, updated: 0,
     invitations_created: 0, invitations_skipped: 0, not_scheduled: {}, errors: 0, error_rows: [],
@@ -75,36 +94,49 @@ export async function importOrders(deps: Deps, tenantId: number, source: Readabl
   });
   source.on('error', (err) => counter.destroy(err));
   source.pipe(counter);
-  const fail = (line: number, orderRef: unknown, message: string, fields?: FieldError[]) => {
-    report.errors++;
-    if (report.error_rows.length < MAX_LISTED_ERRORS) {
-      report.error_rows.push({ line, order_ref: typeof orderRef === 'string' || typeof orderRef === 'number' ? String(orderRef) : null, message, ...(fields ? { fields } : {}) });
-    }
+  const emit = async (outcome: ImportRowOutcome) => {
+    if (outcome.outcome === 'error') {
+      report.errors++;
+      if (report.error_rows.length < MAX_LISTED_ERRORS) {
+        const { outcome: _, ...error } = outcome;
+        report.error_rows.push(error);
+      }
+    } else report.valid++;
+    if (options.onOutcome) await options.onOutcome(outcome);
   };
-  const storeZones = new Map<string, string | null>();
-  let batch: Pending[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const rows = batch;
-    batch = [];
-    if (options.dryRun) await checkBatch(deps, tenantId, rows, storeZones, report, fail);
-    else await writeBatch(deps, tenantId, rows, options.backfill === true, report, fail);
-    options.onProgress?.({ rows: report.rows, bytes, errors: report.errors });
+  const zones = new Map<string, string | null>();
+  // One chunk is written while the next is read: the database and the parser work at the same time.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (rows: Pending[]) => {
+    // Never two writes at once: chunks commit in file order, so a row sees every row above it.
+    await writing;
+    writing = (async () => {
+      if (options.dryRun) await checkChunk(deps, tenantId, rows, zones, emit);
+      else await tallyChunk(rows, await recordChunk(deps, tenantId, rows, options.backfill === true), report, emit);
+      options.onProgress?.({ rows: report.rows, bytes, errors: report.errors });
+    })();
+    // Surfaced at the next flush or at the end; until then it must not count as unhandled.
+    writing.catch(() => {});
   };
 
   try {
+    let chunk: Pending[] = [];
     for await (const row of readImportRows(counter, options.format) as AsyncGenerator<ImportRow>) {
       report.rows++;
-      if ('error' in row) batch.push({ line: row.line, failure: { orderRef: row.orderRef ?? null, message: `line ${row.line} ${row.error}` } });
+      if ('error' in row) chunk.push({ line: row.line, failure: { orderRef: row.orderRef ?? null, message: `line ${row.line} ${row.error}` } });
       else {
         const input = importRowInput(row.record, options.format);
         if ('error' in input) {
-          batch.push({ line: row.line, failure: { orderRef: row.record.order_ref, message: `line ${row.line}: ${input.error.field} ${input.error.message}`, fields: [input.error] } });
-        } else batch.push({ line: row.line, input });
+          chunk.push({ line: row.line, failure: { orderRef: row.record.order_ref, message: `line ${row.line}: ${input.error.field} ${input.error.message}`, fields: [input.error] } });
+        } else chunk.push({ line: row.line, input });
       }
-      if (batch.length >= BATCH_ROWS) await flush();
+      if (chunk.length >= CHUNK_ROWS) {
+        await flush(chunk);
+        chunk = [];
+      }
     }
-    await flush();
+    if (chunk.length > 0) await flush(chunk);
+    await writing;
   } finally {
     // Stopped early (a bad header, a lost database): let go of the file.
     source.destroy();
@@ -112,78 +144,83 @@ export async function importOrders(deps: Deps, tenantId: number, source: Readabl
   return report;
 }
 
-type Fail = (line: number, orderRef: unknown, message: string, fields?: FieldError[]) => void;
-
 function describe(line: number, fields: FieldError[]): string {
   return `line ${line}: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`;
 }
 
-/** One transaction, one savepoint per row; what a row's recordOrder refuses is that row's error. */
-async function writeBatch(deps: Deps, tenantId: number, rows: Pending[], backfill: boolean, report: ImportReport, fail: Fail): Promise<void> {
-  let wake = false;
-  await deps.db.transaction().execute((trx) =>
-    withSavepointDatabase(trx, async (db) => {
-      // The worker is woken after the batch commits, when it can see the invitations.
-      const rowDeps: AppDeps = { ...deps, db, wakeWorker: () => (wake = true) };
-      for (const row of rows) {
-        if ('failure' in row) {
-          fail(row.line, row.failure.orderRef, row.failure.message, row.failure.fields);
-          continue;
-        }
-        const { line, input } = row;
-        if ('error' in input) continue;
-        try {
-          const result = await recordOrder(rowDeps, tenantId, input.input, { schedule: !backfill });
-          report.valid++;
-          if (result.created) report.imported++;
-          else report.updated++;
-          report.invitations_created += result.invitations.filter((i) => i.new).length;
-          report.invitations_skipped += result.skipped.length;
-          for (const n of result.not_scheduled) report.not_scheduled[n.reason_code] = (report.not_scheduled[n.reason_code] ?? 0) + 1;
-        } catch (err) {
-          const fields = rowError(err);
-          if (fields === undefined) throw err;
-          const named = fields.map((f) => ({ field: rowFieldName(f.field, input.flat), message: f.message }));
-          fail(line, input.input.order_ref, describe(line, named), named);
-        }
-      }
-    }),
-  );
-  if (wake) deps.wakeWorker();
+function orderRefOf(value: unknown): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
-/**
- * The fields a row's failure is about, or undefined when the failure is not the row's (the database
- * went away): then the import stops. PostgreSQL data and integrity errors (classes 22, 23) are the
- * row's: a value the checks let through but the column cannot hold.
- */
-function rowError(err: unknown): FieldError[] | undefined {
+/** The chunk's readable rows in one recordOrders call. */
+async function recordChunk(deps: AppDeps, tenantId: number, rows: Pending[], backfill: boolean): Promise<RecordOrderOutcome[]> {
+  const inputs = rows.flatMap((r) => ('input' in r && !('error' in r.input) ? [r.input.input] : []));
+  return recordOrders(deps, tenantId, inputs, { schedule: !backfill });
+}
+
+async function tallyChunk(rows: Pending[], results: RecordOrderOutcome[], report: ImportReport, emit: (o: ImportRowOutcome) => Promise<void>): Promise<void> {
+  let k = 0;
+  for (const row of rows) {
+    if ('failure' in row) {
+      await emit({ outcome: 'error', line: row.line, order_ref: orderRefOf(row.failure.orderRef), message: row.failure.message, ...(row.failure.fields ? { fields: row.failure.fields } : {}) });
+      continue;
+    }
+    const { line, input } = row;
+    if ('error' in input) continue;
+    const outcome = results[k++]!;
+    if (!outcome.ok) {
+      const fields = rowError(outcome.error);
+      const named = fields.map((f) => ({ field: rowFieldName(f.field, input.flat), message: f.message }));
+      await emit({ outcome: 'error', line, order_ref: orderRefOf(input.input.order_ref), message: describe(line, named), fields: named });
+      continue;
+    }
+    const r = outcome.result;
+    if (r.created) report.imported++;
+    else report.updated++;
+    const made = r.invitations.filter((i) => i.new);
+    report.invitations_created += made.length;
+    report.invitations_skipped += r.skipped.length;
+    for (const n of r.not_scheduled) report.not_scheduled[n.reason_code] = (report.not_scheduled[n.reason_code] ?? 0) + 1;
+    await emit({
+      line,
+      order_ref: r.order.order_ref,
+      outcome: r.created ? 'created' : 'updated',
+      order_id: r.order.id,
+      invitations: made.map((i) => ({ id: i.id, campaign: i.campaign, scheduled_at: i.scheduled_at })),
+      not_scheduled: r.not_scheduled.map((n) => ({ campaign: n.campaign, reason_code: n.reason_code })),
+      skipped: r.skipped.map((s) => ({ id: s.id, campaign: s.campaign, reason_code: s.reason_code })),
+    });
+  }
+}
+
+/** What a refused row's outcome says: its field errors, or why the database could not store a value. */
+function rowError(err: unknown): FieldError[] {
   if (err instanceof AppError && err.status < 500) return err.fields ?? [{ field: 'row', message: err.message }];
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && /^2[23]/.test(code)) return [{ field: 'row', message: `cannot be stored: ${(err as Error).message}` }];
-  return undefined;
+  if (isUnstorableValue(err)) return [{ field: 'row', message: `cannot be stored: ${(err as Error).message}` }];
+  // recordOrders returns no other errors per row: anything else failed the whole chunk and stopped the import.
+  throw err;
 }
 
-/** The dry run: recordOrder's checks without its writes. Store time zones are read once per code. */
-async function checkBatch(deps: Deps, tenantId: number, rows: Pending[], zones: Map<string, string | null>, report: ImportReport, fail: Fail): Promise<void> {
+/** The dry run: recordOrders' checks without its writes. Store time zones are read once per code. */
+async function checkChunk(deps: AppDeps, tenantId: number, rows: Pending[], zones: Map<string, string | null>, emit: (o: ImportRowOutcome) => Promise<void>): Promise<void> {
   const now = deps.clock.now();
   const checked = rows.map((row) => ({ row, check: 'failure' in row || 'error' in row.input ? undefined : checkOrderInput(row.input.input) }));
   const unknown = [...new Set(checked.flatMap((c) => (c.check?.ok && !zones.has(c.check.value.storeCode) ? [c.check.value.storeCode] : [])))];
   if (unknown.length > 0) await loadZones(deps.db, tenantId, unknown, zones);
   for (const { row, check } of checked) {
     if ('failure' in row) {
-      fail(row.line, row.failure.orderRef, row.failure.message, row.failure.fields);
+      await emit({ outcome: 'error', line: row.line, order_ref: orderRefOf(row.failure.orderRef), message: row.failure.message, ...(row.failure.fields ? { fields: row.failure.fields } : {}) });
       continue;
     }
     const { line, input } = row;
     if ('error' in input || check === undefined) continue;
     const fields = check.ok ? resolveOrderDates(check.value, zones.get(check.value.storeCode) ?? null, now) : check;
     if (fields.ok) {
-      report.valid++;
+      await emit({ line, order_ref: orderRefOf(input.input.order_ref), outcome: 'valid' });
       continue;
     }
     const named = fields.fields.map((f) => ({ field: rowFieldName(f.field, input.flat), message: f.message }));
-    fail(line, input.input.order_ref, describe(line, named), named);
+    await emit({ outcome: 'error', line, order_ref: orderRefOf(input.input.order_ref), message: describe(line, named), fields: named });
   }
 }
 

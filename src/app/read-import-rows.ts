@@ -2,23 +2,22 @@
  * The rows of an import file, one at a time, with the line each ends on: CSV (RFC 4180, header row
  * first, UTF-8 with or without BOM) or JSON lines. Pulled by async iteration, so reading waits while
  * rows are written and memory holds one record, whatever the file size. A row that cannot be read
- * (a broken quote, a wrong number of cells, a line that is not JSON) comes out as an error row and
- * reading goes on.
+ * (a broken quote, a wrong number of cells, a line that is not JSON) comes out as an error row with
+ * its own line number, in file order, and reading goes on with the next line (read-csv-records.ts
+ * says how a stray quote is told from a cell that spans lines). A record longer than MAX_RECORD_CHARS
+ * is refused, not buffered: a runaway quote cannot eat the memory.
  */
 import { createInterface } from 'node:readline';
 import { Transform, type Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
 import { validationError } from '../errors.ts';
 import { checkImportHeader } from './import-row.ts';
+import { MAX_RECORD_CHARS, readCsvRecords } from './read-csv-records.ts';
 import { unpairedSurrogateFields, unpairedSurrogateMessage } from './unpaired-surrogate-fields.ts';
 
 export const importFormats = ['csv', 'jsonl'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
 export type ImportRow = { line: number; record: Record<string, unknown> } | { line: number; error: string; orderRef?: string | undefined };
-
-/** A record longer than this is refused, not buffered: a runaway quote cannot eat the memory. */
-const MAX_RECORD_CHARS = 1_000_000;
 
 /** Counts the bytes read so far (for progress), passing them on unchanged. */
 export function byteCounter(onBytes: (total: number) => void): Transform {
@@ -37,45 +36,28 @@ export function readImportRows(input: Readable, format: ImportFormat): AsyncGene
 }
 
 async function* readCsv(input: Readable): AsyncGenerator<ImportRow> {
-  const skipped: ImportRow[] = [];
-  const parser = parse({
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_CHARS,
-    on_skip: (err: CsvError | undefined) => {
-      const line = typeof err?.lines === 'number' ? err.lines : 0;
-      skipped.push({ line, error: `cannot be read as CSV: ${err?.message ?? 'malformed'}` });
-      return undefined;
-    },
-  });
-  input.on('error', (err) => parser.destroy(err));
-  input.pipe(parser);
   let header: string[] | undefined;
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-    yield* skipped.splice(0);
+  for await (const record of readCsvRecords(input, () => header?.length)) {
     if (header === undefined) {
-      header = record.map((h) => h.trim().toLowerCase());
+      if ('error' in record) throw validationError([{ field: 'header', message: `line ${record.line} ${record.error}` }]);
+      header = record.cells.map((h) => h.trim().toLowerCase());
       const problems = checkImportHeader(header);
-      if (problems.length > 0) {
-        parser.destroy();
-        throw validationError(problems.map((p) => ({ field: `header.${p.field}`, message: p.message })));
-      }
+      if (problems.length > 0) throw validationError(problems.map((p) => ({ field: `header.${p.field}`, message: p.message })));
       continue;
     }
-    if (record.length !== header.length) {
-      yield { line: info.lines, error: `has ${record.length} cells; the header has ${header.length}`, orderRef: record[header.indexOf('order_ref')] };
+    if ('error' in record) {
+      yield { line: record.line, error: record.error };
+      continue;
+    }
+    const { cells } = record;
+    if (cells.length !== header.length) {
+      yield { line: record.endLine, error: `has ${cells.length} cells; the header has ${header.length}`, orderRef: cells[header.indexOf('order_ref')] };
       continue;
     }
     const row: Record<string, unknown> = {};
-    header.forEach((column, i) => {
-      row[column] = record[i];
-    });
-    yield { line: info.lines, record: row };
+    for (let i = 0; i < header.length; i++) row[header[i]!] = cells[i];
+    yield { line: record.endLine, record: row };
   }
-  yield* skipped.splice(0);
   if (header === undefined) throw validationError([{ field: 'header', message: 'the file is empty: the first line must name the columns' }]);
 }
 

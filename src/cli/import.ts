@@ -2,10 +2,12 @@
  * `review-invites import <file>`: bulk order import from a CSV or JSON lines file, streamed (a
  * million rows in flat memory), with a progress bar on stderr. The same path as
  * POST /api/v1/orders/import, without an HTTP upload in between. Exits 1 when a row was refused
- * (the others are imported), so scripts notice.
+ * (the others are imported), so scripts notice. --outcomes <file> writes every row's outcome there as
+ * NDJSON (the lines of POST /api/v1/orders/import?outcomes=all), as the rows are imported.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { stat, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { importOrders, type ImportReport } from '../app/import-orders.ts';
@@ -21,7 +23,7 @@ import { resolveTenant } from './resolve-tenant.ts';
 import { UsageError } from './usage-error.ts';
 import { withDatabase } from './with-database.ts';
 
-type Options = { tenant?: string; backfill?: boolean; dryRun?: boolean; format?: ImportFormat };
+type Options = { tenant?: string; backfill?: boolean; dryRun?: boolean; format?: ImportFormat; outcomes?: string };
 
 const SHOWN_ERRORS = 20;
 
@@ -62,24 +64,46 @@ export function registerImport(program: Command, ctx: CliContext): void {
     .option('--tenant <id|slug>', 'the tenant the orders belong to (default: the only tenant)')
     .option('--backfill', 'store past orders and their history without scheduling invitations')
     .option('--dry-run', 'check every row, write nothing')
+    .option('--outcomes <file>', 'write every row\'s outcome to this file, one JSON object per line (NDJSON), in file order')
     .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(importFormats))
     .action(async (file: string, options: Options) => {
       const format = formatOf(file, options.format);
       const size = (await stat(file).catch(() => {
         throw new UsageError(`cannot read "${file}"`);
       })).size;
+      if (options.outcomes !== undefined) {
+        await writeFile(options.outcomes, '').catch(() => {
+          throw new UsageError(`cannot write "${options.outcomes}"`);
+        });
+      }
       const config = ctx.config();
       const { report, tenant } = await withDatabase(config, async (database) => {
         const tenant = await tenantFor(database.db, options.tenant);
         const services = await openServices(config, createLogger(config.logLevel, process.stderr), { database, migrate: false });
         try {
           const bar = createProgressBar(process.stderr, size, options.dryRun ? 'checking' : 'importing');
-          const report = await importOrders(services.deps, tenant.id, createReadStream(file), {
-            format,
-            backfill: options.backfill === true,
-            dryRun: options.dryRun === true,
-            onProgress: (p) => bar.update(p),
-          });
+          const outcomes = options.outcomes === undefined ? undefined : createWriteStream(options.outcomes);
+          let report: ImportReport;
+          try {
+            report = await importOrders(services.deps, tenant.id, createReadStream(file), {
+              format,
+              backfill: options.backfill === true,
+              dryRun: options.dryRun === true,
+              onProgress: (p) => bar.update(p),
+              ...(outcomes
+                ? {
+                    onOutcome: async (o) => {
+                      if (!outcomes.write(`${JSON.stringify(o)}\n`)) await once(outcomes, 'drain');
+                    },
+                  }
+                : {}),
+            });
+          } finally {
+            if (outcomes) {
+              outcomes.end();
+              await once(outcomes, 'close');
+            }
+          }
           bar.done({ bytes: size, rows: report.rows, errors: report.errors });
           return { report, tenant };
         } finally {
@@ -91,7 +115,7 @@ export function registerImport(program: Command, ctx: CliContext): void {
       ctx.print(summary(report, tenant.slug).join('\n'));
       if (report.errors > 0) {
         const shown = report.error_rows.slice(0, SHOWN_ERRORS).map((e) => `  ${e.message}`);
-        ctx.note([`Refused rows${report.errors > shown.length ? ` (first ${shown.length} of ${report.errors}; --json lists up to 1,000)` : ''}:`, ...shown].join('\n'));
+        ctx.note([`Refused rows${report.errors > shown.length ? ` (first ${shown.length} of ${report.errors}; --json lists up to 1,000, --outcomes <file> all)` : ''}:`, ...shown].join('\n'));
       }
     });
 }

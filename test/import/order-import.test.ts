@@ -56,6 +56,53 @@ describe.each(engines)('order import on %s', (engine) => {
     ]);
   });
 
+  it('a stray unclosed quote on line 3 of 6 is reported on line 3; the rows after it are imported; errors come in file order', async () => {
+    const other = await f.newTenant('Quote Shop');
+    const csv = [
+      'order_ref,status,email,status_changed_at,items',
+      'Q-1,completed,q1@example.com,2026-11-21T09:00:00Z,',
+      'Q-2,completed,"q2@example.com,2026-11-21T09:00:00Z,',
+      'Q-3,completed,not-an-email,2026-11-21T09:00:00Z,',
+      'Q-4,completed,q4@example.com,2026-11-21T09:00:00Z,"[{""sku"":""A"",',
+      '""name"":""Two-line cell"",""price"":1}]"',
+      'Q-5,completed,q5@example.com,2026-11-21T09:00:00Z,',
+    ].join('\n');
+    const { report } = (await upload(csv, 'text/csv', '', other.key)).json();
+    expect(report).toMatchObject({ rows: 5, imported: 3, errors: 2 });
+    expect(report.error_rows.map((e: { line: number; order_ref: string | null; message: string }) => [e.line, e.order_ref, e.message.slice(0, 30)])).toEqual([
+      [3, null, 'line 3 cannot be read as CSV: '],
+      [4, 'Q-3', 'line 4: email is not an email '],
+    ]);
+    const orders = await f.s.deps.db.selectFrom('orders').select(['order_ref', 'items']).where('tenant_id', '=', other.tenantId).orderBy('order_ref').execute();
+    expect(orders.map((o) => o.order_ref)).toEqual(['Q-1', 'Q-4', 'Q-5']);
+    expect((orders[1]!.items as Array<{ name: string }>)[0]!.name).toBe('Two-line cell');
+  });
+
+  it('outcomes=all streams every row\'s outcome as NDJSON, in file order, then the report', async () => {
+    const other = await f.newTenant('Outcome Shop');
+    const res = await upload(CSV, 'text/csv', '?outcomes=all', other.key);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = lines.slice(0, -1);
+    expect(rows.map((r) => [r.line, r.order_ref, r.outcome])).toEqual([
+      [2, 'C-1', 'created'], [3, 'C-2', 'error'], [4, 'C-3', 'created'], [5, 'C-4', 'error'], [6, 'C-5', 'error'], [8, 'C-6', 'created'],
+    ]);
+    expect(rows[0]).toEqual({
+      line: 2, order_ref: 'C-1', outcome: 'created', order_id: expect.any(Number),
+      invitations: [{ id: expect.any(Number), campaign: 'default', scheduled_at: '2026-11-28T08:00:00.000Z' }], not_scheduled: [], skipped: [],
+    });
+    expect(rows[2]).toMatchObject({ invitations: [], not_scheduled: [{ campaign: 'default', reason_code: 'not_trigger_status' }] });
+    expect(rows[1]).toMatchObject({ message: expect.stringMatching(/^line 3: email /), fields: [{ field: 'email' }] });
+    expect(lines.at(-1).report).toMatchObject({ rows: 6, imported: 3, errors: 3, invitations_created: 2 });
+    // A dry run says which rows would go in; a bad header is still a plain 400.
+    const dry = (await upload(CSV, 'text/csv', '?outcomes=all&dry_run=true', other.key)).body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(dry.slice(0, -1).map((r) => r.outcome)).toEqual(['valid', 'error', 'valid', 'error', 'error', 'valid']);
+    const bad = await upload('order_ref,colour\nX,red\n', 'text/csv', '?outcomes=all', other.key);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('validation_failed');
+  });
+
   it('importing the same file again creates nothing twice', async () => {
     const before = { orders: await count('orders'), invitations: await count('invitations'), events: await count('order_events') };
     const { report } = (await upload(CSV, 'text/csv')).json();

@@ -15,6 +15,7 @@ import { tenantOf } from '../plugins/api-key-auth.ts';
 import { ErrorBody, errorResponses } from '../schemas/error-body.ts';
 import { ImportQuery, ImportReply } from '../schemas/order-import.ts';
 import { spoolRequestBody } from '../spool-request-body.ts';
+import { streamImportOutcomes } from '../stream-import-outcomes.ts';
 
 export const IMPORT_STREAM_LIMIT = 512 * 1024 * 1024;
 export const IMPORT_JSON_LIMIT = 10 * 1024 * 1024;
@@ -55,30 +56,46 @@ export async function orderImportRoutes(app: FastifyInstance, opts: { services: 
           'Each row goes through the same checks and scheduling as POST /orders. A broken row is reported with its line number and the rest is imported; ' +
           're-importing the same file changes nothing twice. backfill=true stores past orders without inviting anyone; dry_run=true only checks. ' +
           'CSV columns: order_ref, store, status, email, first_name, last_name, customer_group, locale, country, timezone, placed_at, status_changed_at, ' +
-          'currency, total, and items (a JSON array) or sku, product_name, quantity, price for single-line orders.',
+          'currency, total, and items (a JSON array) or sku, product_name, quantity, price for single-line orders. ' +
+          'The answer is a report with totals and the first 1,000 refused rows. With outcomes=all it is instead an NDJSON stream ' +
+          '(application/x-ndjson) of every row\'s outcome in file order — {"line", "order_ref", "outcome": "created" | "updated", "order_id", ' +
+          '"invitations", "not_scheduled", "skipped"}, {"line", "order_ref", "outcome": "valid"} in a dry run, or {"line", "order_ref", "outcome": "error", ' +
+          '"message", "fields"} — written as rows are imported, ending with {"report": ...} (or {"error": {"code", "message"}} if the import stopped).',
         security: [{ apiKey: [] }],
         querystring: ImportQuery,
         consumes: ['text/csv', 'application/x-ndjson', 'application/json'],
+        produces: ['application/json', 'application/x-ndjson'],
         response: { 200: ImportReply, ...errorResponses, 413: ErrorBody, 415: ErrorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const tenantId = tenantOf(request);
       const type = mediaType(request.headers['content-type']);
       const options = { backfill: request.query.backfill === true, dryRun: request.query.dry_run === true };
-      let report: ImportReport;
+      let source: () => Readable;
+      let format: ImportFormat;
+      let cleanup = async () => {};
       if (type === 'application/json') {
         if (!Array.isArray(request.body)) throw new AppError('validation_failed', 'A JSON body must be an array of orders', { fields: [{ field: 'body', message: 'must be an array of orders' }] });
-        report = await importOrders(deps, tenantId, jsonLines(request.body), { ...options, format: 'jsonl' });
+        const orders = request.body;
+        source = () => jsonLines(orders);
+        format = 'jsonl';
       } else {
-        const format = request.query.format ?? streamTypes[type];
-        if (format === undefined) throw new AppError('unsupported_media_type', 'Send text/csv, application/x-ndjson or application/json');
+        const given = request.query.format ?? streamTypes[type];
+        if (given === undefined) throw new AppError('unsupported_media_type', 'Send text/csv, application/x-ndjson or application/json');
+        format = given;
         const upload = await spoolRequestBody(request.body as Readable, IMPORT_STREAM_LIMIT, request.headers['content-length']);
-        try {
-          report = await importOrders(deps, tenantId, createReadStream(upload.path), { ...options, format });
-        } finally {
-          await upload.remove();
-        }
+        source = () => createReadStream(upload.path);
+        cleanup = () => upload.remove();
+      }
+      if (request.query.outcomes === 'all') {
+        return streamImportOutcomes(request, reply, (onOutcome) => importOrders(deps, tenantId, source(), { ...options, format, onOutcome }), cleanup);
+      }
+      let report: ImportReport;
+      try {
+        report = await importOrders(deps, tenantId, source(), { ...options, format });
+      } finally {
+        await cleanup();
       }
       request.log.info({ rows: report.rows, imported: report.imported, updated: report.updated, errors: report.errors, dry_run: report.dry_run }, 'orders imported');
       return { ok: true as const, report };

@@ -8,6 +8,13 @@ export const ImportQuery = Type.Object(
     backfill: Type.Optional(Type.Boolean({ description: 'true: store past orders and their history without scheduling invitations' })),
     dry_run: Type.Optional(Type.Boolean({ description: 'true: check every row, write nothing' })),
     format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('jsonl')], { description: 'Overrides the format the Content-Type names' })),
+    outcomes: Type.Optional(
+      Type.Literal('all', {
+        description:
+          'all: answer with every row\'s outcome as an NDJSON stream (application/x-ndjson), one line per row in file order, then a {"report": ...} line; ' +
+          'memory stays flat however many rows. Without it: the report alone, listing the first 1,000 refused rows',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -29,7 +36,7 @@ export const ImportReportSchema = Type.Object(
     errors: Count('Rows refused'),
     error_rows: Type.Array(
       Type.Object({
-        line: Type.Integer({ description: 'Line of the file the row ends on (JSON array: the element number)' }),
+        line: Type.Integer({ description: 'Line of the file the row ends on (a row that cannot be read: the line it starts on; JSON array: the element number)' }),
         order_ref: Type.Union([Type.String(), Type.Null()]),
         message: Type.String(),
         fields: Type.Optional(Type.Array(FieldErrorSchema)),
