@@ -1,7 +1,7 @@
 /**
  * Delivers one claimed invitation (DESIGN §3 and §7):
  *
- * 1. re-check at send time in short reads (lease still ours? suppressed now? campaign disabled?
+ * 1. re-check at send time in one short read (lease still ours? suppressed now? campaign disabled?
  *    review already written through the link? do the order and the campaign's rules still allow it —
  *    recheck-invitation.ts) → skip with the reason instead of sending;
  * 2. make sure the lease outlives the call by local monotonic time (renew it, fenced, when the
@@ -28,7 +28,8 @@ import { decideAfterFailure } from '../domain/delivery-policy.ts';
 import type { AttemptOutcome } from '../domain/glossary.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import { reviewUrl, unsubscribeUrl } from './invitation-view.ts';
-import { recheckInvitation } from './recheck-invitation.ts';
+import type { DeliveryBatches } from './delivery-batches.ts';
+import { recheckWithFacts } from './recheck-invitation.ts';
 import { DeliveryError, type Channel, type DeliveryContext, type DeliveryReceipt, type DeliveryRequest, type LinkTokens } from './ports.ts';
 
 export type DeliveryDeps = {
@@ -41,6 +42,8 @@ export type DeliveryDeps = {
   maxAttempts: number;
   /** Monotonic milliseconds; performance.now() unless a test pins it. */
   monotonicNow?: () => number;
+  /** The worker's shared statements (delivery-batches.ts); without them every call reads and records alone. */
+  batches?: DeliveryBatches;
 };
 
 export type DeliveryResult = 'sent' | 'retry' | 'failed' | 'skipped' | 'released' | 'lease_lost';
@@ -73,7 +76,7 @@ export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvi
     durationMs,
   });
 
-  const context = await readSendContext(deps.db, inv.id, leaseToken);
+  const context = deps.batches ? await deps.batches.readSendContext({ invitationId: inv.id, leaseToken }) : await readSendContext(deps.db, inv.id, leaseToken);
   if (!context?.leaseHeld) {
     log.warn('lease lost before sending: another worker or the sweeper has the invitation; not sending');
     return outcome('lease_lost', null);
@@ -85,7 +88,7 @@ export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvi
       : context.completed
         ? 'review_completed'
         : // The order and campaign rules at send time (issue 4): ended order, excluded status, cap, catch-up.
-          ((await recheckInvitation(deps.db, inv)) ?? undefined);
+          (await recheckWithFacts(deps.db, inv, context.recheck))?.reason;
   if (skipReason) {
     const applied = await persist(log, () => skipClaimedInvitation(deps.db, log, { ...ids, reasonCode: skipReason }));
     log.info({ reason: skipReason }, 'skipped at send time');
@@ -161,7 +164,8 @@ export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvi
 
   if (receipt) {
     const providerRef = receipt.providerRef ?? null;
-    const applied = await persist(log, () => markSent(deps.db, log, { ...ids, providerRef, durationMs }));
+    const sent = { ...ids, providerRef, durationMs };
+    const applied = await persist(log, () => (deps.batches ? deps.batches.markSent(sent) : markSent(deps.db, log, sent)));
     if (applied) log.info({ durationMs: Math.round(durationMs) }, 'invitation sent');
     return outcome(applied ? 'sent' : 'lease_lost', 'sent', durationMs);
   }

@@ -9,6 +9,7 @@
  * `now` defaults to the database's clock, the one the claim compared scheduled_at with.
  */
 import { sql, type Kysely } from 'kysely';
+import type { RecheckRow } from '../db/queue/read-send-context.ts';
 import type { Database, Invitation } from '../db/schema.ts';
 import { defaultCampaignRules } from '../domain/campaign-rules.ts';
 import { recheckAtSendTime } from '../domain/eligibility.ts';
@@ -46,6 +47,15 @@ export async function recheckInvitationWithDetail(db: Kysely<Database>, invitati
     .where('c.id', '=', invitation.campaign_id)
     .where('c.tenant_id', '=', invitation.tenant_id)
     .executeTakeFirst();
+  return recheckWithFacts(db, invitation, row, options);
+}
+
+/**
+ * The re-check's decision on what it reads (above), for a caller that has read it already: the worker
+ * reads it with the send context of a whole claimed batch in one statement (read-send-context.ts).
+ * `row` undefined = the campaign is gone. Only a campaign with a frequency cap reads more.
+ */
+export async function recheckWithFacts(db: Kysely<Database>, invitation: RecheckedInvitation, row: RecheckRow | undefined, options: { now?: Date } = {}): Promise<RecheckResult> {
   // The campaign is gone (cannot happen while invitations reference it): nothing to send for.
   if (!row) return { reason: 'campaign_disabled', detail: 'the campaign no longer exists' };
   const now = options.now ?? row.db_now;

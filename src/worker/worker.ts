@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { deliverInvitation, type DeliveryDeps, type DeliveryOutcome } from '../app/deliver-invitation.ts';
+import { createDeliveryBatches } from '../app/delivery-batches.ts';
 import { claimInvitations, type ClaimedInvitation } from '../db/queue/claim-invitations.ts';
 import { recordHeartbeat } from '../db/queue/record-heartbeat.ts';
 import { releaseLeases } from '../db/queue/release-leases.ts';
@@ -88,6 +89,7 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
     channels: services.channels,
     leaseMs: config.worker.leaseMs,
     maxAttempts: config.worker.maxAttempts,
+    batches: createDeliveryBatches(services.deps.db, logger),
   };
 
   // Fixed for the worker's life: the channels (and so their default budgets) are built once.

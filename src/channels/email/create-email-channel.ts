@@ -14,6 +14,11 @@ import { createOutboxSender } from './outbox-sender.ts';
 import type { MailSender } from './outgoing-email.ts';
 import { createSmtpSender } from './smtp-sender.ts';
 
+/** SMTP connections per worker process: one per delivery in flight, at most 10 (what one client may open on most servers). */
+export function smtpPoolSize(concurrency: number): number {
+  return Math.min(concurrency, 10);
+}
+
 export function invitationMessageId(invitationId: number, publicUrl: string): string {
   return `<invitation-${invitationId}@${new URL(publicUrl).hostname}>`;
 }
@@ -21,8 +26,11 @@ export function invitationMessageId(invitationId: number, publicUrl: string): st
 export function createEmailChannel(options: ChannelOptions): Channel {
   const { config } = options;
   const renderer = createEmailRenderer();
+  // Fewer connections than deliveries in flight (30 by default): the messages of deliveries that are
+  // done with the database wait in the pool's queue for the next free connection — within their
+  // lease, whose AbortSignal takes a queued message out unsent — so no connection idles meanwhile.
   const sender: MailSender = config.smtpUrl
-    ? createSmtpSender({ url: config.smtpUrl, timeoutMs: config.worker.smtpTimeoutMs, maxConnections: Math.min(config.worker.concurrency, 10) })
+    ? createSmtpSender({ url: config.smtpUrl, timeoutMs: config.worker.smtpTimeoutMs, maxConnections: smtpPoolSize(config.worker.concurrency) })
     : createOutboxSender(options.db);
 
   return {
