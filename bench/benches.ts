@@ -1,6 +1,7 @@
 /** Every benchmark `npm run bench` knows, in the order it runs them. A new benchmark = its folder + one line here. */
 import type { Bench } from './bench-result.ts';
+import { emailBench } from './email/email-bench.ts';
 import { footprintBench } from './footprint/footprint-bench.ts';
 import { gridBench } from './grid/grid-bench.ts';
 
-export const benches: Bench[] = [gridBench, footprintBench];
+export const benches: Bench[] = [gridBench, footprintBench, emailBench];
