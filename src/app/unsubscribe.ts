@@ -2,8 +2,9 @@
  * The do-not-invite list. `suppressAddress` is the one way an address gets on it — the unsubscribe
  * link, the suppressions API and bounce/complaint webhooks all call it — and it withdraws the
  * tenant's pending invitations to that address in the same transaction, so nothing already queued
- * goes out after the suppression commits (I5). Invitations a worker holds right now (`sending`) are
- * left to the worker's send-time re-check: touching them would break lease fencing.
+ * goes out after the suppression commits (invariant I5, src/db/queue/invariants.md). Invitations a
+ * worker holds right now (`sending`) are left to the worker's send-time re-check: touching them would
+ * break lease fencing.
  *
  * Scope is per tenant: unsubscribing from one shop's review requests says nothing about another's.
  */

@@ -13,6 +13,8 @@
  * - invitation: one request to one customer for one order and campaign; the unit the queue schedules.
  * - attempt: one try to deliver an invitation, recorded with its outcome before and after the call.
  * - lease: a worker's time-limited claim on an invitation, identified by a lease token (the fencing token).
+ *   The queue's invariants I1–I6 (what the lease, the sweeper and the send-time re-check guarantee, and
+ *   the tests that prove it) are written down in src/db/queue/invariants.md.
  * - rate limit: at most max_count deliveries started per rolling window, per tenant and rate key (the
  *   channel id); a channel's default, a tenant's override, or a provider's pause (rate-limit.ts).
  * - suppression: an address that must not be invited (unsubscribed, bounced, complained, erased, manual).

@@ -1,7 +1,8 @@
 /**
- * The one shape of every update after a delivery's network call (DESIGN §7, reliability.md I6): the
- * invitation changes only while it is still `sending` under OUR lease token; a worker whose lease was
- * swept or taken over changes 0 rows, logs "lease lost" and carries on — it never throws for that.
+ * The one shape of every update after a delivery's network call (DESIGN §7; invariant I3, fencing,
+ * in invariants.md): the invitation changes only while it is still `sending` under OUR lease token; a
+ * worker whose lease was swept or taken over changes 0 rows, logs "lease lost" and carries on — it
+ * never throws for that.
  *
  * One statement does three writes, so they commit together without an explicit transaction:
  * the invitation (fenced), our attempt row (finished with what really happened — even when the lease

@@ -1,6 +1,6 @@
 /**
  * Fenced: a transient (or uncertain) failure → pending again at now() + delay. An uncertain attempt is
- * counted on the invitation, so a possible duplicate stays explainable (reliability.md I4).
+ * counted on the invitation, so a possible duplicate stays explainable (invariant I4, invariants.md).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../../logger.ts';

@@ -2,7 +2,7 @@
  * Crash recovery (DESIGN §7): `sending` rows whose lease has passed go back to `pending` — or to
  * `failed` when their attempts are exhausted. Their in-flight attempt becomes `uncertain` and is
  * counted on the invitation: the worker may have died after handing the message over, so a second
- * delivery is possible and must stay explainable (reliability.md I4). Due time is unchanged, so a
+ * delivery is possible and must stay explainable (invariant I4, invariants.md). Due time is unchanged, so a
  * recovered invitation keeps its place in line. Batched, SKIP LOCKED: safe beside running workers.
  */
 import { sql, type Kysely } from 'kysely';
