@@ -2,13 +2,16 @@
  * The long version of test/queue-processes (issue 3): N real `review-invites work` processes drain a
  * big queue on a scratch PostgreSQL database through a counting SMTP server while one worker is
  * SIGKILLed every K seconds and restarted, some addresses are suppressed and some invitations skipped
- * mid-run; then every invariant is checked and printed PASS/FAIL with its figures. Exit 1 on any FAIL.
+ * mid-run, every tenant but the first has a per-minute budget small enough to bind for several
+ * windows, and the SMTP server drops the connection after DATA now and then; then every invariant
+ * (src/db/queue/invariants.md) is checked and printed PASS/FAIL with its figures. Exit 1 on any FAIL.
  *
  *   npm run torture -- --invitations 100000 --workers 4 --kill-every 5 --duration 1800
  *
  * Database server: --database-url, else TORTURE_DATABASE_URL, TEST_DATABASE_URL, or
  * postgres://postgres@127.0.0.1:5432/test. A database `ri_torture_<pid>_<random>` is created on it
- * and dropped at the end (--keep leaves it for a look). The server itself is never restarted.
+ * and dropped at the end, also on SIGINT or SIGTERM (--keep leaves it for a look). The server itself
+ * is never restarted. `npm run torture -- --help` lists the options.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,28 +19,63 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createDatabase } from '../src/db/create-database.ts';
+import { createDatabase, type DatabaseHandle } from '../src/db/create-database.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { startCountingSmtpSink } from '../test/helpers/counting-smtp-sink.ts';
+import { startCountingSmtpSink, type CountingSmtpSink } from '../test/helpers/counting-smtp-sink.ts';
 import { checkQueueInvariants, createRunSampler, formatInvariants } from '../test/helpers/queue-invariants.ts';
 import { queueCounts, waitForDrain, type QueueCounts } from '../test/helpers/queue-progress.ts';
-import { seedDueInvitations } from '../test/helpers/seed-queue.ts';
+import { seedDueInvitations, type SeededQueue } from '../test/helpers/seed-queue.ts';
 import { stopSomeMidRun, suppressedWhileWaiting, type StoppedMidRun } from '../test/helpers/stop-mid-run.ts';
 import { ensureBuilt, startWorkerFleet } from '../test/helpers/worker-process.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    invitations: { type: 'string', default: '20000' },
-    workers: { type: 'string', default: '4' },
-    tenants: { type: 'string', default: '5' },
-    'kill-every': { type: 'string', default: '5' },
-    duration: { type: 'string', default: '1800' },
-    'lease-ms': { type: 'string', default: '5000' },
-    concurrency: { type: 'string', default: '10' },
-    'database-url': { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const usage = `npm run torture -- [options]
+
+  --invitations <n>    due invitations to drain (20000)
+  --workers <n>        review-invites work processes (4)
+  --tenants <n>        tenants; the first gets half the invitations (5)
+  --kill-every <s>     SIGKILL one worker and restart it every s seconds; 0 = never (5)
+  --duration <s>       a cap, not a length: the run ends as soon as the queue has drained, and FAILs
+                       (RUN) if it has not drained after s seconds (1800)
+  --rate-window <s>    tenants 2..N get a budget per window of s seconds; 0 = no budgets (60)
+  --rate-windows <n>   each limited tenant's budget is its invitations / n per window, so the limit
+                       binds for about n windows (3)
+  --drop-every <n>     the SMTP server drops the connection after every n-th message's DATA, without
+                       a reply (an uncertain attempt); 0 = never (500)
+  --lease-ms <ms>      WORKER_LEASE_MS of the workers (5000)
+  --concurrency <n>    WORKER_CONCURRENCY of each worker (10)
+  --database-url <u>   the server to create the scratch database on (TORTURE_DATABASE_URL,
+                       TEST_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/test)
+  --keep               keep the scratch database afterwards
+  --help               this text`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      invitations: { type: 'string', default: '20000' },
+      workers: { type: 'string', default: '4' },
+      tenants: { type: 'string', default: '5' },
+      'kill-every': { type: 'string', default: '5' },
+      duration: { type: 'string', default: '1800' },
+      'rate-window': { type: 'string', default: '60' },
+      'rate-windows': { type: 'string', default: '3' },
+      'drop-every': { type: 'string', default: '500' },
+      'lease-ms': { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '10' },
+      'database-url': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${usage}`);
+  process.exit(2);
+}
+const args = parsed.values;
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
 
 function positive(name: keyof typeof args, min = 1): number {
   const n = Number(args[name]);
@@ -55,6 +93,9 @@ const killEverySeconds = positive('kill-every', 0);
 const durationSeconds = positive('duration');
 const leaseMs = positive('lease-ms', 1000);
 const concurrency = positive('concurrency');
+const rateWindowSeconds = positive('rate-window', 0);
+const rateWindows = positive('rate-windows');
+const dropEvery = positive('drop-every', 0);
 const periodicMs = 1000;
 /** One sweep after the lease, with room for a loaded machine: a lease over for longer than this is stuck. */
 const sweepSlackMs = Math.max(10_000, 3 * periodicMs);
@@ -73,32 +114,64 @@ const admin = new pg.Client({ connectionString: atDatabase('postgres') });
 await admin.connect();
 await admin.query(`CREATE DATABASE "${name}"`);
 const url = atDatabase(name);
-const database = await createDatabase({ kind: 'postgres', url, poolSize: 3, applicationName: 'review-invites torture' });
-const sink = await startCountingSmtpSink();
-const cwd = await mkdtemp(path.join(os.tmpdir(), 'review-invites-torture-'));
+let database: DatabaseHandle | undefined;
+let sink: CountingSmtpSink | undefined;
+let cwd: string | undefined;
 let fleet: ReturnType<typeof startWorkerFleet> | undefined;
 
-const cleanUp = async () => {
-  await fleet?.killAll();
-  await database.close();
-  await sink.close();
-  await rm(cwd, { recursive: true, force: true });
-  if (args.keep) log(`kept database ${name}`);
-  else await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
+// Once, whoever asks first: the end of the run, or a signal in the middle of it.
+let cleaning: Promise<void> | undefined;
+const cleanUp = () =>
+  (cleaning ??= (async () => {
+    await fleet?.killAll();
+    await database?.close();
+    await sink?.close();
+    if (cwd) await rm(cwd, { recursive: true, force: true });
+    if (args.keep) log(`kept database ${name}`);
+    else await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  })());
+// Ctrl-C, or a SIGTERM from a CI timeout or `kill`: the workers and the scratch database must not outlive us.
+let interrupted = false;
+const onSignal = (signal: NodeJS.Signals) => {
+  const code = signal === 'SIGINT' ? 130 : 143;
+  if (interrupted) process.exit(code);
+  interrupted = true;
+  log(`${signal}: cleaning up (again to exit at once)`);
+  void cleanUp()
+    .catch((err: unknown) => console.error(err))
+    .finally(() => process.exit(code));
 };
-process.once('SIGINT', () => {
-  log('interrupted: cleaning up');
-  void cleanUp().finally(() => process.exit(130));
-});
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+database = await createDatabase({ kind: 'postgres', url, poolSize: 3, applicationName: 'review-invites torture' });
+sink = await startCountingSmtpSink({ dropEvery });
+cwd = await mkdtemp(path.join(os.tmpdir(), 'review-invites-torture-'));
 
 let failed = false;
 try {
-  log(`database ${name}; ${invitations} invitations of ${tenants} tenants; ${workers} workers (concurrency ${concurrency}, lease ${leaseMs} ms); SIGKILL every ${killEverySeconds || '—'} s; at most ${durationSeconds} s`);
+  log(`database ${name}; ${invitations} invitations of ${tenants} tenants; ${workers} workers (concurrency ${concurrency}, lease ${leaseMs} ms); SIGKILL every ${killEverySeconds || '—'} s; SMTP drop after DATA every ${dropEvery || '—'} messages; at most ${durationSeconds} s`);
   await migrate(database.pool);
   let t0 = performance.now();
-  await seedDueInvitations(database.db, { invitations, tenants, label: 'Torture' });
+  // Every tenant's email key is paused (max_count 0) until all workers are up: the run, its kills and
+  // its samples start together, not while the first worker to boot drains the queue alone.
+  let budgets: Budget[] = [];
+  await seedDueInvitations(database.db, {
+    invitations,
+    tenants,
+    label: 'Torture',
+    beforeInvitations: async (queue) => {
+      budgets = rateWindowSeconds > 0 ? budgetsFor(queue) : [];
+      for (const tenantId of queue.tenantIds) {
+        await database!.pool.query('INSERT INTO rate_limits (tenant_id, key, max_count, window_seconds) VALUES ($1, $2, 0, $3)', [tenantId, 'email', Math.max(rateWindowSeconds, 1)]);
+      }
+    },
+  });
   log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (budgets.length > 0) {
+    log(`email budgets per ${rateWindowSeconds} s: ${budgets.map((b) => `tenant ${b.tenantId} ${b.maxCount} (of ${b.invitations})`).join(', ')}`);
+    if (durationSeconds < rateWindows * rateWindowSeconds) log(`warning: --duration ${durationSeconds} is shorter than the ${rateWindows} windows the budgets need`);
+  }
   await ensureBuilt();
 
   fleet = startWorkerFleet(workers, {
@@ -114,6 +187,9 @@ try {
     },
   });
   await fleet.ready(database.pool);
+  // Go: the limited tenants get their budgets, the others no row at all (unlimited).
+  for (const b of budgets) await database.pool.query("UPDATE rate_limits SET max_count = $2 WHERE tenant_id = $1 AND key = 'email'", [b.tenantId, b.maxCount]);
+  await database.pool.query("DELETE FROM rate_limits WHERE key = 'email' AND max_count = 0");
   const sampler = createRunSampler(database.db, sweepSlackMs);
   let stopped: StoppedMidRun | undefined;
   let kills = 0;
@@ -166,14 +242,18 @@ try {
     idleInTransaction: sampler.idleInTransaction,
     stuckDuringRun: sampler.stuckDuringRun,
     leaseLostLogs: leaseLost,
+    rateLimits: budgets.length > 0,
   });
   const waiting = stopped ? await suppressedWhileWaiting(database.db, stopped) : [];
+  const dropped = sink.deliveries.filter((d) => d.fate === 'dropped').length;
+  const uncertainByChannel = await uncertainFromChannel(database);
   const notSkipped = waiting.filter((r) => !(r.state === 'skipped' && r.reason_code === 'suppressed')).length;
   results.push(
     { id: 'RUN', title: 'the queue drained in time', pass: drained, figures: `${final.sent} sent in ${seconds.toFixed(1)} s = ${Math.round(final.sent / seconds)} invitations/s with ${workers} workers` },
     { id: 'KILL', title: 'workers died only when killed', pass: unexpected.length === 0, figures: `${kills} SIGKILLs and restarts, ${unexpected.length} unexpected exits${unexpected.length ? `\n${unexpected.join('\n')}` : ''}` },
     { id: 'TERM', title: 'workers exit 0 on SIGTERM', pass: exits.every((e) => e.code === 0), figures: exits.map((e) => `exit ${e.code ?? e.signal}`).join(', ') },
     { id: 'SUPP', title: 'suppressed while waiting → skipped at send time', pass: notSkipped === 0, figures: `${waiting.length - notSkipped} of ${waiting.length} skipped as suppressed` },
+    { id: 'DROP', title: 'connections dropped after DATA are recorded as uncertain attempts', pass: uncertainByChannel >= dropped, figures: `${dropped} dropped by the SMTP server, ${uncertainByChannel} uncertain attempts recorded by the channel (besides the sweeper's)` },
   );
   console.log(`\n${formatInvariants(results)}`);
   if (sampler.idleQueries.length > 0) console.log(`idle-in-transaction queries seen:\n${[...new Set(sampler.idleQueries)].join('\n')}`);
@@ -186,3 +266,20 @@ try {
   await cleanUp();
 }
 process.exit(failed ? 1 : 0);
+
+type Budget = { tenantId: number; invitations: number; maxCount: number };
+
+/** Tenants 2..N (or the only one): a budget of their share / --rate-windows per --rate-window. */
+function budgetsFor(queue: Omit<SeededQueue, 'total'>): Budget[] {
+  const limited = queue.tenantIds.length > 1 ? queue.tenantIds.slice(1) : queue.tenantIds;
+  return limited.map((tenantId) => {
+    const count = queue.perTenant.get(tenantId) ?? 0;
+    return { tenantId, invitations: count, maxCount: Math.max(1, Math.ceil(count / rateWindows)) };
+  });
+}
+
+/** Uncertain attempts the channel itself reported (the sweeper's say 'lease expired'). */
+async function uncertainFromChannel(db: DatabaseHandle): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM delivery_attempts WHERE outcome = 'uncertain' AND error IS DISTINCT FROM 'lease expired'");
+  return rows[0]!.n;
+}

@@ -8,6 +8,10 @@
  * - hold: the message is received (it counts: the server has it) and the 250 reply waits for release();
  * - hang: received and never answered (the sender's own timeout ends it; the outcome is uncertain).
  * Both apply to the next `times` messages (default: until accept()).
+ *
+ * And one the channel meets by itself, for `npm run torture`: `dropEvery: n` closes the connection
+ * without a reply after every n-th message's DATA (it counts: the server has it) — the RFC 1047 gap
+ * that makes an attempt `uncertain` at the sender, not only at a sweep.
  */
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -17,7 +21,7 @@ export type SinkDelivery = {
   to: string;
   /** Date.now() when the whole DATA had arrived, before any reply. */
   receivedAt: number;
-  fate: 'accepted' | 'held' | 'hung';
+  fate: 'accepted' | 'held' | 'hung' | 'dropped';
 };
 
 type Mode = { kind: 'accept' } | { kind: 'hold' | 'hang'; left: number };
@@ -51,13 +55,15 @@ function messageIdOf(head: string): string {
   return match ? bareMessageId(match[1]!) : '';
 }
 
-export async function startCountingSmtpSink(): Promise<CountingSmtpSink> {
+export async function startCountingSmtpSink(options: { dropEvery?: number } = {}): Promise<CountingSmtpSink> {
+  const dropEvery = options.dropEvery ?? 0;
   const deliveries: SinkDelivery[] = [];
   const counts = new Map<string, number>();
   const waiting: (() => void)[] = [];
   let mode: Mode = { kind: 'accept' };
 
-  const takeFault = (): 'accepted' | 'held' | 'hung' => {
+  const takeFault = (): SinkDelivery['fate'] => {
+    if (dropEvery > 0 && (deliveries.length + 1) % dropEvery === 0) return 'dropped';
     if (mode.kind === 'accept') return 'accepted';
     const fate = mode.kind === 'hold' ? 'held' : 'hung';
     if (--mode.left <= 0) mode = { kind: 'accept' };
@@ -88,6 +94,9 @@ export async function startCountingSmtpSink(): Promise<CountingSmtpSink> {
         const reply = () => callback(null, `OK queued as sink-${deliveries.length}`);
         if (fate === 'accepted') reply();
         else if (fate === 'held') waiting.push(reply);
+        else if (fate === 'dropped') {
+          for (const connection of server.connections) if (connection.id === session.id) connection._socket.destroy();
+        }
       });
     },
   });

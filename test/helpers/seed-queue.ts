@@ -19,15 +19,28 @@ export function splitAcrossTenants(total: number, tenants: number): number[] {
   return [first, ...Array.from({ length: tenants - 1 }, (_, i) => Math.floor(rest / (tenants - 1)) + (i < rest % (tenants - 1) ? 1 : 0))];
 }
 
-export async function seedDueInvitations(db: Kysely<Database>, options: { invitations: number; tenants: number; label?: string }): Promise<SeededQueue> {
+export async function seedDueInvitations(
+  db: Kysely<Database>,
+  options: {
+    invitations: number;
+    tenants: number;
+    label?: string;
+    /** Runs once the tenants exist and before any invitation does (budgets, a pause). */
+    beforeInvitations?: (tenants: Omit<SeededQueue, 'total'>) => Promise<void>;
+  },
+): Promise<SeededQueue> {
   const label = options.label ?? 'Queue';
   const tenantIds: number[] = [];
   const perTenant = new Map<number, number>();
-  let offset = 0;
   for (const [i, count] of splitAcrossTenants(options.invitations, options.tenants).entries()) {
     const { tenant } = await createTenant({ db }, { name: `${label} shop ${i + 1} ${Date.now()}` });
     tenantIds.push(tenant.id);
     perTenant.set(tenant.id, count);
+  }
+  await options.beforeInvitations?.({ tenantIds, perTenant });
+  let offset = 0;
+  for (const tenantId of tenantIds) {
+    const count = perTenant.get(tenantId)!;
     if (count === 0) continue;
     // Due in the past, oldest first, a millisecond apart: the claim order is stable and visible.
     await sql`
@@ -36,7 +49,7 @@ export async function seedDueInvitations(db: Kysely<Database>, options: { invita
              'Customer ' || g, 'Customer', c.channel, now() - interval '1 hour' + (g + ${offset}::int) * interval '1 millisecond',
              sha256(gen_random_uuid()::text::bytea), now(), now()
       FROM campaigns c, generate_series(1, ${count}::int) g
-      WHERE c.tenant_id = ${tenant.id} AND c.is_default`.execute(db);
+      WHERE c.tenant_id = ${tenantId} AND c.is_default`.execute(db);
     offset += count;
   }
   await sql`ANALYZE invitations`.execute(db);
