@@ -2,7 +2,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { getOrder } from '../../app/get-order.ts';
-import { recordOrder } from '../../app/record-order.ts';
+import { checkOrderInput } from '../../app/check-order-input.ts';
+import { createOrderIntake } from '../../app/create-order-intake.ts';
 import { orderFieldErrors } from '../../app/resolve-order-dates.ts';
 import { validationError, type FieldError } from '../../errors.ts';
 import type { Services } from '../../main.ts';
@@ -22,6 +23,8 @@ function merge(schemaFields: FieldError[], own: FieldError[]): FieldError[] {
 export async function orderRoutes(app: FastifyInstance, opts: { services: Services }): Promise<void> {
   const { deps } = opts.services;
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  // Concurrent writes of a tenant share one transaction (group commit).
+  const intake = createOrderIntake(deps);
 
   r.post(
     '/orders',
@@ -31,9 +34,10 @@ export async function orderRoutes(app: FastifyInstance, opts: { services: Servic
         tags: ['orders'],
         summary: 'Create or update one order',
         description:
-          'Upserts the order by (store, order_ref); a new status is added to its history. In the same transaction every enabled campaign ' +
-          'schedules its one invitation for the order, or says why not (not_scheduled, with a reason code). A cancel status ' +
-          '(cancelled, refunded, failed, or the campaign\'s own) skips the order\'s pending invitations. Repeating a request changes nothing.',
+          'Upserts the order by (store, order_ref); a new status is added to its history. In the same transaction every campaign ' +
+          'schedules its one invitation for the order, or says why not (not_scheduled, with a reason code; a disabled campaign: campaign_disabled). A cancel status ' +
+          '(cancelled, refunded, failed, or the campaign\'s own) skips the order\'s pending invitations. Repeating a request changes nothing. ' +
+          'Concurrent requests of one tenant are committed together (group commit); each gets its own answer, and one request\'s error never fails another.',
         security,
         body: RecordOrderBody,
         response: { 200: RecordOrderReply, ...errorResponses, 413: ErrorBody, 415: ErrorBody },
@@ -45,8 +49,11 @@ export async function orderRoutes(app: FastifyInstance, opts: { services: Servic
         const schemaFields = validationFields(request.validationError.validation, request.validationError.validationContext);
         throw validationError(merge(schemaFields, await orderFieldErrors(deps.db, tenantId, request.body, deps.clock.now())));
       }
-      const result = await recordOrder(deps, tenantId, request.body, {});
-      return { ok: true as const, ...result };
+      // Checked before batching, so a bad request costs the others nothing.
+      if (!checkOrderInput(request.body).ok) throw validationError(await orderFieldErrors(deps.db, tenantId, request.body, deps.clock.now()));
+      const outcome = await intake(tenantId, request.body);
+      if (!outcome.ok) throw outcome.error;
+      return { ok: true as const, ...outcome.result };
     },
   );
 
