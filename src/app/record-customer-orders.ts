@@ -18,8 +18,12 @@ import { sql, type Kysely } from 'kysely';
 import type { Customer, Database } from '../db/schema.ts';
 import type { CheckedCustomer } from './check-order-input.ts';
 
-/** What the order counted for before this write (undefined: a new order). */
-export type PreviousCount = { customerId: number | null; total: number };
+/**
+ * What the order counted for before this write (undefined: a new order). `emailNorm` is the stored
+ * order's address: the key of the customer `customerId` names, since an order's address and customer
+ * are always written together.
+ */
+export type PreviousCount = { customerId: number | null; emailNorm: string | null; total: number };
 
 export type CustomerOrder = { person: CheckedCustomer | undefined; total: number; placedAt: Date; previous: PreviousCount | undefined };
 
@@ -33,53 +37,29 @@ export type CustomerOrders = {
   uncount(): Promise<void>;
 };
 
-type Running = { id: number | undefined; email_norm: string; orders_count: number; total_spent: number; timezone: string | null };
 type Upsert = {
   email_norm: string; email: string; first_name: string | null; last_name: string | null; locale: string | null; country: string | null; timezone: string | null;
   customer_group: string | null; orders_count: number; total_spent: number; first_order_at: string; last_order_at: string;
 };
+type Step = { email: string; addCount: number; addTotal: number; timezone: string | null } | null;
+type Stored = { orders_count: number; total_spent: number; timezone: string | null };
 
 // numeric(14, 4): what the database keeps of a sum of floats.
 const money = (n: number) => Math.round(n * 1e4) / 1e4;
 
 export async function recordCustomerOrders(db: Kysely<Database>, tenantId: number, orders: readonly CustomerOrder[], now: Date): Promise<CustomerOrders> {
-  const emails = [...new Set(orders.flatMap((o) => (o.person?.email != null && o.person.emailNorm != null ? [o.person.emailNorm] : [])))];
-  const oldIds = [...new Set(orders.flatMap((o) => (o.previous?.customerId != null ? [o.previous.customerId] : [])))];
-  const stored =
-    emails.length + oldIds.length === 0
-      ? []
-      : await db
-          .selectFrom('customers')
-          .select(['id', 'email_norm', 'orders_count', 'total_spent', 'timezone'])
-          .where('tenant_id', '=', tenantId)
-          .where((eb) => eb.or([eb('email_norm', '=', sql<string>`any(${emails}::text[])`), eb('id', '=', sql<number>`any(${oldIds}::bigint[])`)]))
-          .execute();
-  const byEmail = new Map<string, Running>();
-  const byId = new Map<number, Running>();
-  for (const row of stored) {
-    const running: Running = { ...row };
-    byEmail.set(row.email_norm, running);
-    byId.set(row.id, running);
-  }
-
   const upserts = new Map<string, Upsert>();
   const uncounts = new Map<number, { n: number; total: number }>();
-  const facts: (Running | null)[] = [];
+  const steps: Step[] = [];
+  const moves: ({ from: number; total: number } | null)[] = [];
   for (const o of orders) {
     const p = o.person;
-    let now_: Running | null = null;
+    let step: Step = null;
     if (p?.email != null && p.emailNorm != null) {
-      let running = byEmail.get(p.emailNorm);
-      if (!running) {
-        running = { id: undefined, email_norm: p.emailNorm, orders_count: 0, total_spent: 0, timezone: null };
-        byEmail.set(p.emailNorm, running);
-      }
-      const same = o.previous !== undefined && running.id !== undefined && o.previous.customerId === running.id;
+      const same = o.previous?.customerId != null && o.previous.emailNorm === p.emailNorm;
       const addCount = same ? 0 : 1;
       const addTotal = same ? o.total - o.previous!.total : o.total;
-      running.orders_count += addCount;
-      running.total_spent = money(running.total_spent + addTotal);
-      running.timezone = p.timezone ?? running.timezone;
+      step = { email: p.emailNorm, addCount, addTotal, timezone: p.timezone };
       const at = o.placedAt.toISOString();
       const u = upserts.get(p.emailNorm);
       if (!u) {
@@ -100,26 +80,25 @@ export async function recordCustomerOrders(db: Kysely<Database>, tenantId: numbe
         if (at < u.first_order_at) u.first_order_at = at;
         if (at > u.last_order_at) u.last_order_at = at;
       }
-      now_ = running;
     }
-    const oldId = o.previous?.customerId;
-    if (oldId != null && (now_ === null || now_.id !== oldId)) {
-      const u = uncounts.get(oldId) ?? { n: 0, total: 0 };
+    steps.push(step);
+    const from = o.previous?.customerId;
+    // The order leaves its customer unless it stays with the same address.
+    if (from != null && !(step !== null && o.previous!.emailNorm === step.email)) {
+      const u = uncounts.get(from) ?? { n: 0, total: 0 };
       u.n++;
       u.total = money(u.total + o.previous!.total);
-      uncounts.set(oldId, u);
-      const old = byId.get(oldId);
-      if (old) {
-        old.orders_count = Math.max(old.orders_count - 1, 0);
-        old.total_spent = money(old.total_spent - o.previous!.total);
-      }
-    }
-    facts.push(now_ === null ? null : { ...now_ });
+      uncounts.set(from, u);
+      moves.push({ from, total: o.previous!.total });
+    } else moves.push(null);
   }
 
+  const ids = new Map<string, number>();
+  const running = new Map<number, Stored>();
   if (upserts.size > 0) {
-    const { rows } = await sql<{ id: number; email_norm: string }>`
-      INSERT INTO customers (tenant_id, email_norm, email, first_name, last_name, locale, country, timezone, customer_group,
+    // The subqueries read the statement's snapshot: each customer as it was before this upsert (null: new).
+    const { rows } = await sql<{ id: number; email_norm: string; was_count: number | null; was_total: number | null; was_timezone: string | null }>`
+      INSERT INTO customers AS c (tenant_id, email_norm, email, first_name, last_name, locale, country, timezone, customer_group,
                              orders_count, total_spent, first_order_at, last_order_at, created_at, updated_at)
       SELECT ${tenantId}, v.email_norm, v.email, v.first_name, v.last_name, v.locale, v.country, v.timezone, v.customer_group,
              v.orders_count, v.total_spent, v.first_order_at, v.last_order_at, ${now}, ${now}
@@ -128,21 +107,46 @@ export async function recordCustomerOrders(db: Kysely<Database>, tenantId: numbe
       ON CONFLICT (tenant_id, email_norm) DO UPDATE SET
         email = excluded.email,
         -- What these orders do not say is kept from earlier orders.
-        first_name = coalesce(excluded.first_name, customers.first_name),
-        last_name = coalesce(excluded.last_name, customers.last_name),
-        locale = coalesce(excluded.locale, customers.locale),
-        country = coalesce(excluded.country, customers.country),
-        timezone = coalesce(excluded.timezone, customers.timezone),
-        customer_group = coalesce(excluded.customer_group, customers.customer_group),
-        orders_count = customers.orders_count + excluded.orders_count,
-        total_spent = customers.total_spent + excluded.total_spent,
-        first_order_at = least(customers.first_order_at, excluded.first_order_at),
-        last_order_at = greatest(customers.last_order_at, excluded.last_order_at),
+        first_name = coalesce(excluded.first_name, c.first_name),
+        last_name = coalesce(excluded.last_name, c.last_name),
+        locale = coalesce(excluded.locale, c.locale),
+        country = coalesce(excluded.country, c.country),
+        timezone = coalesce(excluded.timezone, c.timezone),
+        customer_group = coalesce(excluded.customer_group, c.customer_group),
+        orders_count = c.orders_count + excluded.orders_count,
+        total_spent = c.total_spent + excluded.total_spent,
+        first_order_at = least(c.first_order_at, excluded.first_order_at),
+        last_order_at = greatest(c.last_order_at, excluded.last_order_at),
         updated_at = excluded.updated_at
-      RETURNING id, email_norm`.execute(db);
-    for (const r of rows) byEmail.get(r.email_norm)!.id = r.id;
+      RETURNING c.id, c.email_norm,
+        (SELECT w.orders_count FROM customers w WHERE w.id = c.id) AS was_count,
+        (SELECT w.total_spent FROM customers w WHERE w.id = c.id) AS was_total,
+        (SELECT w.timezone FROM customers w WHERE w.id = c.id) AS was_timezone`.execute(db);
+    for (const r of rows) {
+      ids.set(r.email_norm, r.id);
+      running.set(r.id, { orders_count: r.was_count ?? 0, total_spent: r.was_total ?? 0, timezone: r.was_timezone });
+    }
   }
-  const customers = facts.map((f) => (f === null ? null : { ...f, id: byEmail.get(f.email_norm)!.id! }));
+
+  // Each order's view of its customer: the stored profile plus the batch's changes up to that order.
+  const customers = steps.map((step, i): CustomerFacts | null => {
+    let facts: CustomerFacts | null = null;
+    if (step !== null) {
+      const id = ids.get(step.email)!;
+      const r = running.get(id)!;
+      r.orders_count += step.addCount;
+      r.total_spent = money(r.total_spent + step.addTotal);
+      r.timezone = step.timezone ?? r.timezone;
+      facts = { id, email_norm: step.email, orders_count: r.orders_count, total_spent: r.total_spent, timezone: r.timezone };
+    }
+    const move = moves[i];
+    const left = move ? running.get(move.from) : undefined;
+    if (left) {
+      left.orders_count = Math.max(left.orders_count - 1, 0);
+      left.total_spent = money(left.total_spent - move!.total);
+    }
+    return facts;
+  });
 
   return {
     customers,

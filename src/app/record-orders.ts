@@ -26,17 +26,19 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Store } from '../db/schema.ts';
-import { notFound, validationError } from '../errors.ts';
+import { validationError } from '../errors.ts';
 import { campaignRulesOf } from './campaign-rules-of.ts';
 import { checkOrderInput, type CheckedOrder, type OrderInputCheck } from './check-order-input.ts';
 import { domainOrder } from './domain-order.ts';
 import { findOrCreateStores, findStores } from './find-or-create-stores.ts';
 import { invitationOrderRef } from './invitation-order-ref.ts';
-import { invitationSummary, orderInvitations, type OrderInvitationSummary } from './order-invitations.ts';
+import { lockTenantForOrders } from './lock-tenant-for-orders.ts';
+import { invitationSummary, type OrderInvitationRow, type OrderInvitationSummary } from './order-invitations.ts';
 import { orderView, type OrderView } from './order-view.ts';
 import type { AppDeps } from './ports.ts';
 import { inputStoreCode, orderInputErrors, resolveOrderDates, type OrderDates } from './resolve-order-dates.ts';
-import { createScheduleMemo, scheduleOrderInvitations, type NotScheduled, type ScheduleOutcome } from './schedule-order-invitations.ts';
+import { readScheduleFacts } from './read-schedule-facts.ts';
+import { createScheduleMemo, needsNearby, scheduleOrderInvitations, type NotScheduled, type ScheduleOutcome } from './schedule-order-invitations.ts';
 import { skipEndedOrderInvitations, type CampaignWithRules, type SkippedInvitation } from './skip-ended-order-invitations.ts';
 import { writeOrders } from './write-orders.ts';
 
@@ -124,10 +126,8 @@ async function applyBatch(
   now: Date,
 ): Promise<{ outcomes: RecordOrderOutcome[]; wake: boolean }> {
   const schedule = options.schedule !== false;
-  const tenant = await trx.selectFrom('tenants').select(['id', 'timezone']).where('id', '=', tenantId).forNoKeyUpdate().executeTakeFirst();
-  if (!tenant) throw notFound('Tenant');
   // Dates are read in the time zone of the store row the write uses.
-  const stores = await findStores(trx, tenantId, storeCodes(inputs, checks));
+  const { tenant, campaigns: campaignRows, stores } = await lockTenantForOrders(trx, tenantId, storeCodes(inputs, checks));
   const outcomes: (RecordOrderOutcome | undefined)[] = new Array(inputs.length);
   const valid: Valid[] = [];
   checks.forEach((check, i) => {
@@ -140,7 +140,6 @@ async function applyBatch(
     else valid.push({ i, v: check.value, dates: dates.value });
   });
   await findOrCreateStores(trx, tenantId, valid.map((r) => r.v.storeCode), stores);
-  const campaignRows = await trx.selectFrom('campaigns').selectAll().where('tenant_id', '=', tenantId).orderBy('id').execute();
   const campaigns: CampaignWithRules[] = campaignRows.map((row) => ({ row, rules: campaignRulesOf(row) }));
   const slugs = new Map(campaignRows.map((c) => [c.id, c.slug]));
   const memo = createScheduleMemo();
@@ -157,11 +156,27 @@ async function applyBatch(
     const skipped = schedule ? await skipEndedOrderInvitations(trx, tenantId, orders, campaigns, now) : orders.map(() => []);
     memo.forget(skipped.flat().map((s) => s.id));
     const refs = run.map((r) => invitationOrderRef(r.v.storeCode, r.v.orderRef));
-    const found = await orderInvitations(trx, tenantId, written.filter((w) => !w.created).map((w) => w.order.id), schedule ? refs : []);
+    const domains = run.map((r, k) => domainOrder(written[k]!.order, stores.get(r.v.storeCode)!, written[k]!.customer));
+    const emails = schedule ? [...new Set(domains.flatMap((d) => (d.customer.emailNorm === undefined ? [] : [d.customer.emailNorm])))] : [];
+    const suppressionsOf = emails.filter((e) => !memo.suppressed.has(e));
+    const nearbyOf = needsNearby(campaigns) ? emails.filter((e) => !memo.nearby.has(e)) : [];
+    const facts = await readScheduleFacts(trx, tenantId, {
+      orderIds: written.filter((w) => !w.created).map((w) => w.order.id),
+      orderRefs: schedule ? refs : [],
+      suppressionsOf,
+      nearbyOf,
+    });
+    memo.learn(facts, suppressionsOf, nearbyOf);
+    const byOrder = new Map<number, OrderInvitationRow[]>();
+    const byRef = new Map<string, OrderInvitationRow[]>();
+    for (const f of facts.invitations) {
+      if (f.order_id !== null) byOrder.set(f.order_id, [...(byOrder.get(f.order_id) ?? []), f]);
+      byRef.set(f.order_ref, [...(byRef.get(f.order_ref) ?? []), f]);
+    }
     const rows = run.map((r, k) => {
-      const { order, customer } = written[k]!;
-      const store = stores.get(r.v.storeCode)!;
-      return { order, store, domain: domainOrder(order, store, customer), orderRef: refs[k]!, existing: found.filter((f) => f.order_id === order.id || f.order_ref === refs[k]) };
+      const { order } = written[k]!;
+      const existing = [...new Set([...(byOrder.get(order.id) ?? []), ...(byRef.get(refs[k]!) ?? [])])].sort((a, b) => a.id - b.id);
+      return { order, store: stores.get(r.v.storeCode)!, domain: domains[k]!, orderRef: refs[k]!, existing };
     });
     const scheduled: ScheduleOutcome[] = schedule
       ? await scheduleOrderInvitations(deps, trx, { tenant, campaigns, rows, now, memo })

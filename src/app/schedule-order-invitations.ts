@@ -21,6 +21,7 @@ import { scheduledAt } from '../domain/schedule-invitation.ts';
 import { sendTimeZone } from '../domain/send-time-zone.ts';
 import { destinationFor } from './destination-for.ts';
 import type { OrderInvitationRow } from './order-invitations.ts';
+import type { ScheduleFacts } from './read-schedule-facts.ts';
 import type { AppDeps } from './ports.ts';
 import type { CampaignWithRules } from './skip-ended-order-invitations.ts';
 
@@ -43,13 +44,21 @@ export type ScheduleMemo = {
   nearby: Map<string, { id: number; at: Date }[]>;
   /** Invitations skipped in this batch no longer count for the frequency cap. */
   forget(ids: readonly number[]): void;
+  /** What readScheduleFacts found for these addresses. */
+  learn(facts: ScheduleFacts, suppressionsOf: readonly string[], nearbyOf: readonly string[]): void;
 };
 
 export function createScheduleMemo(): ScheduleMemo {
   const nearby = new Map<string, { id: number; at: Date }[]>();
+  const suppressed = new Map<string, boolean>();
   return {
-    suppressed: new Map(),
+    suppressed,
     nearby,
+    learn(facts, suppressionsOf, nearbyOf) {
+      for (const e of suppressionsOf) suppressed.set(e, facts.suppressed.has(e));
+      for (const e of nearbyOf) nearby.set(e, []);
+      for (const n of facts.nearby) nearby.get(n.email_norm)?.push({ id: n.id, at: n.at });
+    },
     forget(ids) {
       if (ids.length === 0) return;
       const gone = new Set(ids);
@@ -75,9 +84,10 @@ export async function scheduleOrderInvitations(deps: Pick<AppDeps, 'links' | 'lo
   for (const c of campaigns) {
     if (c.row.enabled && !c.rules.ok) deps.logger.error({ tenant: tenant.id, campaign: c.row.id, fields: c.rules.fields }, 'stored campaign rules are invalid; the campaign schedules nothing');
   }
+  // Normally known already (readScheduleFacts); read here only for what the caller did not ask.
   const emails = [...new Set(rows.flatMap((r) => (r.domain.customer.emailNorm === undefined ? [] : [r.domain.customer.emailNorm])))];
   await loadSuppressed(db, tenant.id, emails, memo);
-  if (campaigns.some((c) => c.row.enabled && c.rules.ok && c.rules.value.frequencyCapDays !== undefined)) await loadNearby(db, tenant.id, emails, memo);
+  if (needsNearby(campaigns)) await loadNearby(db, tenant.id, emails, memo);
 
   const candidates = new Map<string, Record<string, unknown>>();
   const decisions = rows.map((row): Decision[] => {
@@ -188,6 +198,11 @@ export async function scheduleOrderInvitations(deps: Pick<AppDeps, 'links' | 'lo
     }
     return outcome;
   });
+}
+
+/** Whether any campaign's frequency cap needs the customers' other invitations. */
+export function needsNearby(campaigns: readonly CampaignWithRules[]): boolean {
+  return campaigns.some((c) => c.row.enabled && c.rules.ok && c.rules.value.frequencyCapDays !== undefined);
 }
 
 /**

@@ -84,7 +84,7 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
       person: d.person,
       total: d.total ?? 0,
       placedAt: d.placedAt,
-      previous: existing[i] ? { customerId: existing[i]!.customer_id, total: existing[i]!.total ?? 0 } : undefined,
+      previous: existing[i] ? { customerId: existing[i]!.customer_id, emailNorm: existing[i]!.email === null ? null : emailNorm(existing[i]!.email!), total: existing[i]!.total ?? 0 } : undefined,
     })),
     now,
   );
