@@ -57,7 +57,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('npm run torture', { timeout: 40
   });
 
   it('a small run with budgets that bind, kills and dropped connections reports every invariant, then drops its database', async () => {
-    const run = await torture(['--invitations', '600', '--workers', '2', '--tenants', '3', '--kill-every', '4', '--rate-window', '5', '--rate-windows', '3', '--drop-every', '40', '--duration', '240']);
+    // Three workers, a kill every 6 s: each lives ~18 s, time to boot and lead even on a loaded machine (with
+    // two workers killed every 4 s, both can be booting at once and nobody sweeps — a test, not a queue, fault).
+    const run = await torture(['--invitations', '600', '--workers', '3', '--tenants', '3', '--kill-every', '6', '--rate-window', '5', '--rate-windows', '3', '--drop-every', '40', '--duration', '240']);
     const name = databaseOf(run.output);
     if (name) created.push(name);
     expect(run.output).toMatch(/email budgets per 5 s: tenant \d+ 50 \(of 150\), tenant \d+ 50 \(of 150\)/);
