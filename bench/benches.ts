@@ -3,5 +3,7 @@ import type { Bench } from './bench-result.ts';
 import { emailBench } from './email/email-bench.ts';
 import { footprintBench } from './footprint/footprint-bench.ts';
 import { gridBench } from './grid/grid-bench.ts';
+import { importBench } from './import/import-bench.ts';
+import { ingestBench } from './ingest/ingest-bench.ts';
 
-export const benches: Bench[] = [gridBench, footprintBench, emailBench];
+export const benches: Bench[] = [gridBench, footprintBench, emailBench, ingestBench, importBench];
