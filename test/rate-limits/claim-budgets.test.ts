@@ -53,6 +53,23 @@ describe.each(engines)('rate-limited claim on %s', (engine) => {
     expect(await mostInAnyWindow(s, shop.tenantId, 'email', HOUR)).toBe(3);
   });
 
+  it('an attempt counts in every window its start-to-finish touches: one delivered inside the window is counted there', async () => {
+    const shop = await tenantOn(s, 'email');
+    await setBudget(s, shop.tenantId, 'email', 2, 10);
+    // Two deliveries claimed 12 s ago (before the 10 s window) that the provider took 9 s ago (inside it).
+    const earlier = await addInvitations(s, shop, 2);
+    await sql`UPDATE invitations SET state = 'sent', sent_at = now() - interval '9 seconds' WHERE id = ANY(${earlier}::bigint[])`.execute(s.deps.db);
+    await sql`INSERT INTO delivery_attempts (invitation_id, tenant_id, attempt, lease_token, channel, rate_key, started_at, finished_at, outcome)
+      SELECT id, tenant_id, 1, gen_random_uuid(), 'email', 'email', now() - interval '12 seconds', now() - interval '9 seconds', 'sent'
+      FROM invitations WHERE id = ANY(${earlier}::bigint[])`.execute(s.deps.db);
+    await addInvitations(s, shop, 3);
+
+    expect(await drain(s)).toMatchObject({ claimed: 0 });
+    await backdateAttempts(s, shop.tenantId, 'email', 2);
+    expect(await drain(s)).toMatchObject({ claimed: 2, sent: 2 });
+    expect(await countByState(s, shop.tenantId)).toEqual({ sent: 4, pending: 1 });
+  });
+
   it('the running worker loop keeps a 4-per-second budget in every rolling second, and drains the rest as budget frees', async () => {
     const shop = await tenantOn(s, 'email');
     await setBudget(s, shop.tenantId, 'email', 4, 1);

@@ -84,8 +84,8 @@ export async function mostInAnyWindow(s: Services, tenantId: number, key: string
   return rows[0]?.n ?? 0;
 }
 
-/** As if the window had passed: every attempt of the key started `seconds` earlier than recorded. */
+/** As if the window had passed: every attempt of the key started (and finished) `seconds` earlier than recorded. */
 export async function backdateAttempts(s: Services, tenantId: number, key: string, seconds: number): Promise<void> {
-  await sql`UPDATE delivery_attempts SET started_at = started_at - ${seconds} * interval '1 second'
+  await sql`UPDATE delivery_attempts SET started_at = started_at - ${seconds} * interval '1 second', finished_at = finished_at - ${seconds} * interval '1 second'
     WHERE tenant_id = ${tenantId} AND rate_key = ${key}`.execute(s.deps.db);
 }

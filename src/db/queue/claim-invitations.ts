@@ -58,7 +58,7 @@ type Row = Invitation & { tenant_share: number };
  * max_count, window_seconds), one array per column.
  */
 const CLAIM = {
-  name: 'claim-invitations-v3',
+  name: 'claim-invitations-v4',
   text: `WITH keys AS (
   SELECT * FROM unnest($3::bigint[], $4::text[], $5::boolean[], $6::int[], $7::int[])
     AS k(tenant_id, key, locked, max_count, window_seconds)
@@ -72,7 +72,12 @@ allowance AS MATERIALIZED (
         SELECT count(*) FROM (
           SELECT 1 FROM delivery_attempts a
           WHERE a.tenant_id = k.tenant_id AND a.rate_key = k.key
-            AND a.started_at > now() - k.window_seconds * interval '1 second'
+            -- An attempt reaches the provider somewhere between its start and its finish, so it
+            -- counts in every window its interval touches: by start time alone, a message claimed
+            -- just before the window began but delivered inside it went uncounted, and the provider
+            -- saw more than the budget. None lasts past its lease, which bounds the index range.
+            AND a.started_at > now() - k.window_seconds * interval '1 second' - $2::int * interval '1 millisecond'
+            AND (a.finished_at IS NULL OR a.finished_at > now() - k.window_seconds * interval '1 second')
             -- A claim the send-time re-check skipped, or a shutdown released, never reached the
             -- provider: after downtime, stale invitations skipped as missed_window must not eat
             -- the budget of the real sends. In flight (outcome NULL) counts: it may be going out.
