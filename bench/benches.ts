@@ -5,5 +5,7 @@ import { footprintBench } from './footprint/footprint-bench.ts';
 import { gridBench } from './grid/grid-bench.ts';
 import { importBench } from './import/import-bench.ts';
 import { ingestBench } from './ingest/ingest-bench.ts';
+import { lagBench } from './lag/lag-bench.ts';
+import { queueBench } from './queue/queue-bench.ts';
 
-export const benches: Bench[] = [gridBench, footprintBench, emailBench, ingestBench, importBench];
+export const benches: Bench[] = [gridBench, footprintBench, queueBench, lagBench, emailBench, ingestBench, importBench];
