@@ -7,9 +7,13 @@
  *
  * This does the checkpointer's job: it reads how much WAL was written since the last checkpoint and,
  * past `thresholdBytes`, runs CHECKPOINT — which removes or recycles the segments beyond max_wal_size.
- * It looks whenever a client goes back to the pool at least `everyMs` after its last look (activity
- * drives it: a chain of awaited PGlite queries resolves without ever yielding to timers, so a timer
- * alone would starve through exactly the bursts that matter — measured), and on a timer while idle.
+ * It looks whenever a client goes back to the pool once the time until its next look has passed
+ * (activity drives it: a chain of awaited PGlite queries resolves without ever yielding to timers, so a
+ * timer alone would starve through exactly the bursts that matter — measured), and on a timer while
+ * idle. That time adapts to the write rate: a fixed 500 ms let a fast machine write 100 MB between two
+ * looks (pg_wal reached 128 MB in CI); now each look measures the bytes per millisecond since the last
+ * one and comes back when half the remaining headroom could be used — every `everyMs` when idle,
+ * every few milliseconds during a bulk load.
  * Through the pool, so it waits its turn behind a transaction in progress (PGlite has one session).
  * Simple-protocol statements only: no parameters, nothing that can fail half-way.
  */
@@ -17,25 +21,40 @@ import type pg from 'pg';
 
 export type WalCap = { stop(): Promise<void> };
 
+/** Never look more often than this, however fast WAL is written: a look is one query. */
+const MIN_GAP_MS = 5;
+
 export function capPgliteWal(pool: pg.Pool, options: { everyMs: number; thresholdBytes: number }): WalCap {
   let stopped = false;
   let checking: Promise<void> | undefined;
-  let lastLook = Date.now();
+  let nextLookAt = Date.now() + options.everyMs;
+  let previous: { at: number; lsn: number } | undefined;
 
   const look = async () => {
+    let gap = options.everyMs;
     try {
-      const { rows } = await pool.query<{ since: number }>('SELECT (pg_current_wal_lsn() - redo_lsn)::float8 AS since FROM pg_control_checkpoint()');
-      if (!stopped && (rows[0]?.since ?? 0) > options.thresholdBytes) await pool.query('CHECKPOINT');
+      const { rows } = await pool.query<{ since: number; lsn: number }>(
+        "SELECT (pg_current_wal_lsn() - redo_lsn)::float8 AS since, (pg_current_wal_lsn() - '0/0'::pg_lsn)::float8 AS lsn FROM pg_control_checkpoint()",
+      );
+      const at = Date.now();
+      let since = rows[0]?.since ?? 0;
+      const lsn = rows[0]?.lsn ?? 0;
+      if (!stopped && since > options.thresholdBytes) {
+        await pool.query('CHECKPOINT');
+        since = 0;
+      }
+      const bytesPerMs = previous && at > previous.at ? (lsn - previous.lsn) / (at - previous.at) : 0;
+      previous = { at, lsn };
+      if (bytesPerMs > 0) gap = Math.max(MIN_GAP_MS, Math.min(options.everyMs, (options.thresholdBytes - since) / bytesPerMs / 2));
     } catch {
       // Closing, or the database failing for its own reasons: the next look tries again.
     }
+    nextLookAt = Date.now() + gap;
   };
   const maybeLook = () => {
-    if (stopped || checking || Date.now() - lastLook < options.everyMs) return;
-    lastLook = Date.now();
+    if (stopped || checking || Date.now() < nextLookAt) return;
     checking = look().finally(() => {
       checking = undefined;
-      lastLook = Date.now();
     });
   };
   pool.on('release', maybeLook);
