@@ -26,6 +26,11 @@ export type BenchContext = {
   size: BenchSize;
   /** Runs per side; medians are reported. At least 3 in full size. */
   reps: number;
+  /**
+   * The whole suite is running (`npm run bench` with no names): it must finish within 15 minutes, so
+   * a benchmark whose issue size alone takes longer (queue) runs a smaller size and says so.
+   */
+  suite: boolean;
   log(line: string): void;
 };
 

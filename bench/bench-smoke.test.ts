@@ -11,7 +11,7 @@ const serverUrl = process.env.TEST_DATABASE_URL;
 
 describe.skipIf(!serverUrl)('benchmarks at smoke size', () => {
   it.each(benches.map((b) => [b.name, b] as const))('%s reports well-formed figures', async (_name, bench) => {
-    const results: BenchResult[] = await bench.run({ databaseUrl: serverUrl!, size: 'smoke', reps: 1, log: () => {} });
+    const results: BenchResult[] = await bench.run({ databaseUrl: serverUrl!, size: 'smoke', reps: 1, suite: true, log: () => {} });
     expect(results.length).toBeGreaterThan(0);
     for (const r of results) {
       expect(r.bench).toBe(bench.name);

@@ -26,6 +26,7 @@ const ctx: BenchContext = {
   databaseUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   size: smoke ? 'smoke' : 'full',
   reps,
+  suite: names.length === 0,
   log: (line) => console.log(`  ${line}`),
 };
 
