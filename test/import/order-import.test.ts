@@ -104,11 +104,17 @@ describe.each(engines)('order import on %s', (engine) => {
   });
 
   it('importing the same file again creates nothing twice', async () => {
+    const totals = async () =>
+      (await f.s.deps.db.selectFrom('customers').select((eb) => [eb.fn.sum<string>('orders_count').as('orders'), eb.fn.sum<string>('total_spent').as('spent')]).where('tenant_id', '=', f.tenantId).executeTakeFirstOrThrow());
+    const profiles = await totals();
     const before = { orders: await count('orders'), invitations: await count('invitations'), events: await count('order_events') };
     const { report } = (await upload(CSV, 'text/csv')).json();
     expect(report).toMatchObject({ rows: 6, imported: 0, updated: 3, invitations_created: 0, errors: 3 });
     expect(report.not_scheduled).toEqual({ duplicate: 2, not_trigger_status: 1 });
     expect({ orders: await count('orders'), invitations: await count('invitations'), events: await count('order_events') }).toEqual(before);
+    // The customers' profiles count each order once, however often it is imported.
+    expect(await totals()).toEqual(profiles);
+    expect(Number(profiles.orders)).toBeGreaterThan(0);
   });
 
   it('imports JSON lines, flat or shaped like POST /orders, with a broken line reported', async () => {
