@@ -227,6 +227,11 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   const final = await queueCounts(database.db);
   log(`${drained ? 'drained' : 'NOT drained'} after ${seconds.toFixed(1)} s: ${describeCounts(final)}; ${retriesPulledForward} retries made due early`);
+  // Why anything failed (the sink refuses nothing: expect delivery_uncertain, two unknown outcomes).
+  const failedBy = await database.pool.query<{ reason_code: string | null; n: number }>(
+    "SELECT reason_code, count(*)::int AS n FROM invitations WHERE state = 'failed' GROUP BY reason_code ORDER BY n DESC",
+  );
+  if (failedBy.rows.length > 0) log(`failed by reason: ${failedBy.rows.map((r) => `${r.reason_code ?? 'none'} ${r.n}`).join(', ')}`);
 
   const leaseLost = fleet.countLogs(/lease lost/);
   const unexpected = fleet.unexpectedExits();
