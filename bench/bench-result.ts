@@ -28,7 +28,7 @@ export type BenchContext = {
   reps: number;
   /**
    * The whole suite is running (`npm run bench` with no names): it must finish within 15 minutes, so
-   * a benchmark whose issue size alone takes longer (queue) runs a smaller size and says so.
+   * the benchmarks whose issue sizes would break that (queue, import) run smaller ones, and say so.
    */
   suite: boolean;
   log(line: string): void;
