@@ -28,6 +28,7 @@ import { decideAfterFailure } from '../domain/delivery-policy.ts';
 import type { AttemptOutcome } from '../domain/glossary.ts';
 import type { ReasonCode } from '../domain/reason-codes.ts';
 import { reviewUrl, unsubscribeUrl } from './invitation-view.ts';
+import { createDeadlineSignals, type DeadlineSignals } from './deadline-signals.ts';
 import type { DeliveryBatches } from './delivery-batches.ts';
 import { recheckWithFacts } from './recheck-invitation.ts';
 import { DeliveryError, type Channel, type DeliveryContext, type DeliveryReceipt, type DeliveryRequest, type LinkTokens } from './ports.ts';
@@ -64,7 +65,14 @@ function leaseMarginMs(leaseMs: number): number {
 /** A channel that ignores its AbortSignal this long is given up on; what it did is unknown. */
 const STUCK_CHANNEL_GRACE_MS = 1000;
 
-export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvitation, options: { shutdown?: AbortSignal } = {}): Promise<DeliveryOutcome> {
+export type DeliveryOptions = {
+  /** A stopping worker aborts it: calls in flight are aborted, not yet started ones released. */
+  shutdown?: AbortSignal;
+  /** The worker's shared deadline signals (deadline-signals.ts), built over the same shutdown signal. */
+  deadlineSignals?: DeadlineSignals;
+};
+
+export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvitation, options: DeliveryOptions = {}): Promise<DeliveryOutcome> {
   const now = deps.monotonicNow ?? (() => performance.now());
   const { invitation: inv, leaseToken, attempt } = claimed;
   const log = deps.logger.child({ invitation: inv.id, tenant: inv.tenant_id, attempt });
@@ -150,8 +158,8 @@ export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvi
     reviewUrl: reviewUrl(deps, inv),
     unsubscribeUrl: unsubscribeUrl(deps, inv.id),
   };
-  const timeout = AbortSignal.timeout(Math.max(1, Math.floor(deadline - now() - margin)));
-  const signal = options.shutdown ? AbortSignal.any([timeout, options.shutdown]) : timeout;
+  const abortAt = deadline - margin;
+  const signal = (options.deadlineSignals ?? createDeadlineSignals(options.shutdown, now))(abortAt);
   const callStart = now();
   let receipt: DeliveryReceipt | undefined;
   let failure: DeliveryError | undefined;
@@ -170,7 +178,7 @@ export async function deliverInvitation(deps: DeliveryDeps, claimed: ClaimedInvi
     return outcome(applied ? 'sent' : 'lease_lost', 'sent', durationMs);
   }
   const failed = failure ?? new DeliveryError('transient', 'the channel returned no receipt');
-  if (failed.kind === 'transient' && options.shutdown?.aborted && !timeout.aborted) {
+  if (failed.kind === 'transient' && options.shutdown?.aborted && now() < abortAt) {
     // Stopped on purpose before anything went out: back in line at once, no backoff, no failure counted.
     await persist(log, () => releaseLeases(deps.db, [leaseToken], `released by a stopping worker: ${failed.message}`));
     return outcome('released', 'released', durationMs);

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { deliverInvitation, type DeliveryDeps, type DeliveryOutcome } from '../app/deliver-invitation.ts';
+import { createDeadlineSignals } from '../app/deadline-signals.ts';
 import { createDeliveryBatches } from '../app/delivery-batches.ts';
 import { claimInvitations, type ClaimedInvitation } from '../db/queue/claim-invitations.ts';
 import { recordHeartbeat } from '../db/queue/record-heartbeat.ts';
@@ -95,6 +96,7 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
   // Fixed for the worker's life: the channels (and so their default budgets) are built once.
   const defaultRateLimits = services.channels.defaultRateLimits();
   const shutdown = new AbortController();
+  const deadlineSignals = createDeadlineSignals(shutdown.signal);
   /** Leases this worker holds: claimed, outcome not recorded yet. */
   const held = new Set<string>();
   const active = new Set<Promise<void>>();
@@ -121,7 +123,7 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
 
   const deliver = async (claimed: ClaimedInvitation, counts: RunCounts): Promise<void> => {
     try {
-      tally(counts, await deliverInvitation(deps, claimed, { shutdown: shutdown.signal }));
+      tally(counts, await deliverInvitation(deps, claimed, { shutdown: shutdown.signal, deadlineSignals }));
     } catch (err) {
       // Most likely the database went away around the call: the sweeper returns the invitation
       // after its lease (as uncertain, which is honest: we cannot tell whether it went out).
