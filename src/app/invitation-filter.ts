@@ -171,8 +171,13 @@ export function applyInvitationFilter<O>(query: GridQuery<O>, tenantId: number, 
   if (filter.storeId !== undefined) q = q.where('i.store_id', '=', filter.storeId);
   if (filter.campaignId !== undefined) q = q.where('i.campaign_id', '=', filter.campaignId);
   if (filter.orderRefs !== undefined) q = q.where('i.order_ref', 'in', filter.orderRefs);
-  // Same expression as the trigram index invitations_grid_search (0003_queue_grid.sql).
-  if (filter.search !== undefined) q = q.where(sql<string>`(i.name || ' ' || i.email)`, 'ilike', filter.search);
+  // Searched in invitation_search (0005), under its trigram index where pg_trgm is installed.
+  const { search } = filter;
+  if (search !== undefined) {
+    q = q.where('i.id', 'in', (eb) =>
+      eb.selectFrom('invitation_search as s').select('s.invitation_id').where('s.tenant_id', '=', tenantId).where('s.text', 'ilike', search),
+    );
+  }
   if (filter.reasonCode !== undefined) q = q.where('i.reason_code', '=', filter.reasonCode);
   // The order's date as copied onto the invitation (see 0003_queue_grid.sql).
   if (filter.orderDate.from !== undefined) q = q.where(sql<Date>`i.order_placed_at`, '>=', filter.orderDate.from);

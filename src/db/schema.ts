@@ -159,6 +159,13 @@ export interface InvitationsTable {
   // field every Invitation object has to carry.
 }
 
+/** Name/email search of the queue grid (0005): written once per invitation by a trigger. */
+export interface InvitationSearchTable {
+  invitation_id: number;
+  tenant_id: number;
+  text: string;
+}
+
 export interface InvitationEventsTable {
   id: Generated<number>;
   invitation_id: number;
@@ -257,6 +264,7 @@ export interface Database {
   order_events: OrderEventsTable;
   campaigns: CampaignsTable;
   invitations: InvitationsTable;
+  invitation_search: InvitationSearchTable;
   invitation_events: InvitationEventsTable;
   delivery_attempts: DeliveryAttemptsTable;
   suppressions: SuppressionsTable;
