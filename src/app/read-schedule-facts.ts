@@ -5,6 +5,10 @@
  * before the order existed), which of the customers' addresses are suppressed, and, when a campaign
  * has a frequency cap, each address's live invitations (pending, sending, sent) with the time each
  * goes or went out: when it was sent, else when it is scheduled.
+ *
+ * Every part is looked up key by key (an order id, an order_ref, an address), each in a LATERAL
+ * subquery behind OFFSET 0 so the planner cannot flatten it into a join: with statistics older than
+ * the tenant's growth it would otherwise read all of the tenant's invitations for each batch.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -19,23 +23,33 @@ type Row = OrderInvitationRow & { kind: 'invitation' | 'suppressed' | 'nearby'; 
 export async function readScheduleFacts(db: Kysely<Database>, tenantId: number, q: ScheduleFactsQuery): Promise<ScheduleFacts> {
   const facts: ScheduleFacts = { invitations: [], suppressed: new Set(), nearby: [] };
   const parts = [];
-  if (q.orderIds.length + q.orderRefs.length > 0) {
-    parts.push(sql`SELECT 'invitation' AS kind, id, campaign_id, order_id, order_ref, scheduled_at, state, reason_code, NULL::text AS email_norm, NULL::timestamptz AS at
-      FROM invitations WHERE tenant_id = ${tenantId} AND (order_id = any(${[...q.orderIds]}::bigint[]) OR order_ref = any(${[...q.orderRefs]}::text[]))`);
+  const invitationColumns = sql`i.id, i.campaign_id, i.order_id, i.order_ref, i.scheduled_at, i.state, i.reason_code, NULL::text AS email_norm, NULL::timestamptz AS at`;
+  if (q.orderIds.length > 0) {
+    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderIds]}::bigint[]) AS k(order_id)
+      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_id = k.order_id AND tenant_id = ${tenantId} OFFSET 0) i`);
+  }
+  if (q.orderRefs.length > 0) {
+    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderRefs]}::text[]) AS k(order_ref)
+      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE tenant_id = ${tenantId} AND order_ref = k.order_ref OFFSET 0) i`);
   }
   if (q.suppressionsOf.length > 0) {
-    parts.push(sql`SELECT 'suppressed', NULL, NULL, NULL, NULL, NULL, NULL, NULL, email_norm, NULL
-      FROM suppressions WHERE tenant_id = ${tenantId} AND email_norm = any(${[...q.suppressionsOf]}::text[])`);
+    parts.push(sql`SELECT 'suppressed', NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.email_norm, NULL FROM unnest(${[...q.suppressionsOf]}::text[]) AS k(email_norm)
+      CROSS JOIN LATERAL (SELECT email_norm FROM suppressions WHERE tenant_id = ${tenantId} AND email_norm = k.email_norm OFFSET 0) s`);
   }
   if (q.nearbyOf.length > 0) {
-    parts.push(sql`SELECT 'nearby', id, NULL, NULL, NULL, NULL, NULL, NULL, email_norm, coalesce(sent_at, scheduled_at)
-      FROM invitations WHERE tenant_id = ${tenantId} AND email_norm = any(${[...q.nearbyOf]}::text[]) AND state IN ('pending', 'sending', 'sent')`);
+    parts.push(sql`SELECT 'nearby', i.id, NULL, NULL, NULL, NULL, NULL, NULL, i.email_norm, coalesce(i.sent_at, i.scheduled_at) FROM unnest(${[...q.nearbyOf]}::text[]) AS k(email_norm)
+      CROSS JOIN LATERAL (SELECT id, email_norm, sent_at, scheduled_at FROM invitations
+                          WHERE tenant_id = ${tenantId} AND email_norm = k.email_norm AND state IN ('pending', 'sending', 'sent') OFFSET 0) i`);
   }
   if (parts.length === 0) return facts;
   const { rows } = await sql<Row>`${sql.join(parts, sql` UNION ALL `)}`.execute(db);
+  const found = new Set<number>();
   for (const { kind, email_norm, at, ...invitation } of rows) {
-    if (kind === 'invitation') facts.invitations.push(invitation);
-    else if (kind === 'suppressed') facts.suppressed.add(email_norm!);
+    // Found by its order and by its order_ref: listed once.
+    if (kind === 'invitation') {
+      if (!found.has(invitation.id)) facts.invitations.push(invitation);
+      found.add(invitation.id);
+    } else if (kind === 'suppressed') facts.suppressed.add(email_norm!);
     else facts.nearby.push({ id: invitation.id, email_norm: email_norm!, at: at! });
   }
   facts.invitations.sort((a, b) => a.id - b.id);

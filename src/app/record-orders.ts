@@ -13,7 +13,7 @@
  *    invitations are committed (its UPDATE skips them). FOR SHARE would not conflict with FOR SHARE,
  *    and FOR UPDATE would also block every foreign-key check on the tenant. It also serializes this
  *    tenant's order writes, which is what makes the first insert of an order race-free.
- * 2. the stored order rows, FOR UPDATE, in id order (write-orders.ts).
+ * 2. the stored order rows, FOR UPDATE, in (store, order_ref) order (write-orders.ts).
  *
  * An order that appears more than once in a batch is applied in turn: the batch is cut into runs of
  * consecutive rows in which each (store, order_ref) appears once, written one run after the other in

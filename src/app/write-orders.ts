@@ -1,7 +1,13 @@
 /**
  * The order half of recordOrders for a set of orders that each appear once: lock the stored rows
- * (in id order, after the tenant row the caller holds), decide each order's status, history and
- * customer as one order write would, then write them all with a fixed number of statements.
+ * (in (store, order_ref) order, after the tenant row the caller holds), decide each order's status,
+ * history and customer as one order write would, then write them all with a fixed number of statements.
+ *
+ * The stored rows are found key by key — one probe of the unique key each, in a LATERAL subquery the
+ * planner cannot turn into a join — never by a plan that reads the tenant's orders and filters them:
+ * with statistics older than the tenant's growth (a new shop importing its history, a fresh install)
+ * the planner picked exactly that, and each batch read every order the tenant had (5.3 ms for 25
+ * orders at 20,000, growing).
  *
  * Status semantics: a repeat of the current status is no change (no history row, the time it was
  * reached stays); an explicit status_changed_at older than the stored one is a stale delivery: it
@@ -31,12 +37,14 @@ const RECORD_COLUMNS = `status text, status_changed_at timestamptz, placed_at ti
 
 export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: readonly OrderToWrite[], now: Date): Promise<WrittenOrder[]> {
   const key = (storeId: number, ref: string) => `${storeId}\u0000${ref}`;
+  // One lock order for every batch: by store, then order_ref.
+  const keys = rows.map((r) => ({ store: r.store.id, ref: r.v.orderRef })).sort((a, b) => a.store - b.store || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   const { rows: locked } = await sql<OrderRow>`
-    SELECT o.* FROM orders o
-    WHERE o.tenant_id = ${tenantId}
-      AND (o.store_id, o.order_ref) IN (SELECT * FROM unnest(${rows.map((r) => r.store.id)}::bigint[], ${rows.map((r) => r.v.orderRef)}::text[]))
-    ORDER BY o.id
-    FOR UPDATE`.execute(db);
+    SELECT o.* FROM unnest(${keys.map((k) => k.store)}::bigint[], ${keys.map((k) => k.ref)}::text[]) AS k(store_id, order_ref)
+    CROSS JOIN LATERAL (
+      SELECT * FROM orders o WHERE o.tenant_id = ${tenantId} AND o.store_id = k.store_id AND o.order_ref = k.order_ref
+      FOR UPDATE
+    ) o`.execute(db);
   const stored = new Map(locked.map((o) => [key(o.store_id, o.order_ref), o]));
   const existing = rows.map((r) => stored.get(key(r.store.id, r.v.orderRef)));
 
