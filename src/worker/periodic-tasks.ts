@@ -1,9 +1,10 @@
 /**
  * Housekeeping that must happen once per cluster, not once per worker (DESIGN §7): return expired
  * leases (the sweeper), stamp expired review links, and — embedded mode only, since PGlite never
- * autovacuums — VACUUM the queue's hot tables. Every worker ticks every periodicIntervalMs; only the
- * leader (leadership.ts) runs the tasks. Each run is recorded in periodic_runs for `doctor`. The tasks
- * are idempotent and SKIP LOCKED, so a brief double leadership (a network partition) does no harm.
+ * autovacuums — VACUUM and ANALYZE the tables that churn (vacuum-hot-tables.ts). Every worker ticks
+ * every periodicIntervalMs; only the leader (leadership.ts) runs the tasks. Each run is recorded in
+ * periodic_runs for `doctor`. The tasks are idempotent and SKIP LOCKED, so a brief double leadership
+ * (a network partition) does no harm.
  */
 import { expireInvitations } from '../app/expire-invitations.ts';
 import { recordPeriodicRun } from '../db/queue/record-periodic-run.ts';
