@@ -55,8 +55,25 @@ $$;
 ALTER TABLE invitation_search ALTER COLUMN text SET STATISTICS 500;
 
 -- 2. The grid's order-ref lookup (tenant_id, order_ref) is served by the unique key once order_ref
---    comes before campaign_id in it: one index fewer. The key still says one invitation per tenant,
---    campaign and order_ref (ON CONFLICT (tenant_id, campaign_id, order_ref) infers it by its columns).
-ALTER TABLE invitations ADD CONSTRAINT invitations_tenant_ref_campaign_key UNIQUE (tenant_id, order_ref, campaign_id);
+--    leads it: one index fewer. The key still says one invitation per tenant, campaign and order_ref
+--    (ON CONFLICT (tenant_id, campaign_id, order_ref) infers it by its columns).
+--
+-- 3. Unique keys lead with the natural key, not with tenant_id, here and on orders and on the
+--    address lookup. When a tenant is unknown to the statistics (a new shop on an install analyzed
+--    before it came, importing its history), `tenant_id = $1` is estimated at one row, so every index
+--    that starts with tenant_id looks equally good, and the one with the fewest conditions wins: the
+--    narrowest, least selective — a per-key lookup then read the tenant's whole history for every key
+--    (measured: 25,000 rows read per key, 466 instead of ~3,600 rows/s importing a second tenant).
+--    The batch lookups (write-orders.ts, read-schedule-facts.ts) probe by these keys without naming
+--    the tenant — a store, an order, a campaign belong to one tenant — so only these indexes can
+--    serve them, whatever the statistics say.
+ALTER TABLE invitations ADD CONSTRAINT invitations_ref_campaign_tenant_key UNIQUE (order_ref, campaign_id, tenant_id);
 ALTER TABLE invitations DROP CONSTRAINT invitations_tenant_id_campaign_id_order_ref_key;
 DROP INDEX invitations_grid_order_ref;
+
+ALTER TABLE orders ADD CONSTRAINT orders_store_ref_tenant_key UNIQUE (store_id, order_ref, tenant_id);
+ALTER TABLE orders DROP CONSTRAINT orders_tenant_id_store_id_order_ref_key;
+
+-- Frequency caps and unsubscribes look an address up; the order batch does it for many addresses.
+CREATE INDEX invitations_email_tenant ON invitations (email_norm, tenant_id);
+DROP INDEX invitations_tenant_email;

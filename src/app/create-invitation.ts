@@ -83,7 +83,9 @@ export async function createInvitation(deps: AppDeps, tenantId: number, input: C
     if (!campaign.enabled) throw validationError([{ field: 'campaign', message: 'is disabled' }]);
 
     if (v.orderRef !== null) {
-      const existing = await trx.selectFrom('invitations').selectAll().where('tenant_id', '=', tenantId).where('campaign_id', '=', campaign.id).where('order_ref', '=', v.orderRef).executeTakeFirst();
+      // By (order_ref, campaign) — the unique key's order — without the tenant, whose campaign it is:
+      // named, a tenant unknown to the statistics may get this answered by reading all its invitations.
+      const existing = await trx.selectFrom('invitations').selectAll().where('order_ref', '=', v.orderRef).where('campaign_id', '=', campaign.id).executeTakeFirst();
       if (existing) return { created: false, row: existing };
     }
 

@@ -6,15 +6,25 @@
  * has a frequency cap, each address's live invitations (pending, sending, sent) with the time each
  * goes or went out: when it was sent, else when it is scheduled.
  *
- * Every part is looked up key by key (an order id, an order_ref, an address), each in a LATERAL
- * subquery behind OFFSET 0 so the planner cannot flatten it into a join: with statistics older than
- * the tenant's growth it would otherwise read all of the tenant's invitations for each batch.
+ * Every part is looked up key by key, each in a LATERAL subquery behind OFFSET 0 so the planner
+ * cannot flatten it into a join, and each through an index that starts with the key itself — an
+ * order id, an (order_ref, campaign), an address — never naming the tenant inside the probe: with
+ * statistics older than the tenant's growth, a probe that names it may be answered by reading every
+ * invitation of the tenant, for every key (0005_lighter_invitation_rows.sql says why). Orders and
+ * campaigns are the tenant's own; an address is shared by tenants, so its matches are filtered after.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { OrderInvitationRow } from './order-invitations.ts';
 
-export type ScheduleFactsQuery = { orderIds: readonly number[]; orderRefs: readonly string[]; suppressionsOf: readonly string[]; nearbyOf: readonly string[] };
+export type ScheduleFactsQuery = {
+  orderIds: readonly number[];
+  orderRefs: readonly string[];
+  /** Every campaign of the tenant: an order_ref is looked up in each. */
+  campaignIds: readonly number[];
+  suppressionsOf: readonly string[];
+  nearbyOf: readonly string[];
+};
 
 export type ScheduleFacts = { invitations: OrderInvitationRow[]; suppressed: Set<string>; nearby: { id: number; email_norm: string; at: Date }[] };
 
@@ -26,11 +36,11 @@ export async function readScheduleFacts(db: Kysely<Database>, tenantId: number, 
   const invitationColumns = sql`i.id, i.campaign_id, i.order_id, i.order_ref, i.scheduled_at, i.state, i.reason_code, NULL::text AS email_norm, NULL::timestamptz AS at`;
   if (q.orderIds.length > 0) {
     parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderIds]}::bigint[]) AS k(order_id)
-      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_id = k.order_id AND tenant_id = ${tenantId} OFFSET 0) i`);
+      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_id = k.order_id OFFSET 0) i`);
   }
-  if (q.orderRefs.length > 0) {
+  if (q.orderRefs.length > 0 && q.campaignIds.length > 0) {
     parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderRefs]}::text[]) AS k(order_ref)
-      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE tenant_id = ${tenantId} AND order_ref = k.order_ref OFFSET 0) i`);
+      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_ref = k.order_ref AND campaign_id = any(${[...q.campaignIds]}::bigint[]) OFFSET 0) i`);
   }
   if (q.suppressionsOf.length > 0) {
     parts.push(sql`SELECT 'suppressed', NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.email_norm, NULL FROM unnest(${[...q.suppressionsOf]}::text[]) AS k(email_norm)
@@ -38,8 +48,9 @@ export async function readScheduleFacts(db: Kysely<Database>, tenantId: number, 
   }
   if (q.nearbyOf.length > 0) {
     parts.push(sql`SELECT 'nearby', i.id, NULL, NULL, NULL, NULL, NULL, NULL, i.email_norm, coalesce(i.sent_at, i.scheduled_at) FROM unnest(${[...q.nearbyOf]}::text[]) AS k(email_norm)
-      CROSS JOIN LATERAL (SELECT id, email_norm, sent_at, scheduled_at FROM invitations
-                          WHERE tenant_id = ${tenantId} AND email_norm = k.email_norm AND state IN ('pending', 'sending', 'sent') OFFSET 0) i`);
+      CROSS JOIN LATERAL (SELECT id, tenant_id, email_norm, sent_at, scheduled_at FROM invitations
+                          WHERE email_norm = k.email_norm AND state IN ('pending', 'sending', 'sent') OFFSET 0) i
+      WHERE i.tenant_id = ${tenantId}`);
   }
   if (parts.length === 0) return facts;
   const { rows } = await sql<Row>`${sql.join(parts, sql` UNION ALL `)}`.execute(db);

@@ -163,6 +163,7 @@ async function applyBatch(
     const facts = await readScheduleFacts(trx, tenantId, {
       orderIds: written.filter((w) => !w.created).map((w) => w.order.id),
       orderRefs: schedule ? refs : [],
+      campaignIds: campaignRows.map((c) => c.id),
       suppressionsOf,
       nearbyOf,
     });
