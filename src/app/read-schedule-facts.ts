@@ -8,10 +8,11 @@
  *
  * Every part is looked up key by key, each in a LATERAL subquery behind OFFSET 0 so the planner
  * cannot flatten it into a join, and each through an index that starts with the key itself — an
- * order id, an (order_ref, campaign), an address — never naming the tenant inside the probe: with
- * statistics older than the tenant's growth, a probe that names it may be answered by reading every
+ * order id, an (order_ref, campaign), an address. No invitation probe names the tenant: with
+ * statistics older than the tenant's growth, one that does may be answered by reading every
  * invitation of the tenant, for every key (0005_lighter_invitation_rows.sql says why). Orders and
- * campaigns are the tenant's own; an address is shared by tenants, so its matches are filtered after.
+ * campaigns are the tenant's own; an address is shared by tenants, so its invitations are filtered by
+ * tenant after the probe. Suppressions have one index, their key (tenant_id, email_norm).
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
