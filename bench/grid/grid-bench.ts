@@ -24,7 +24,7 @@ export type GridBenchRow = { name: string; p50: number; p95: number; rows: numbe
 const TARGET_P95_MS = 50;
 
 type PlanNode = { 'Node Type': string; 'Index Name'?: string; Plans?: PlanNode[] };
-const indexNames = (n: PlanNode): string[] => [...(n['Index Name']?.startsWith('invitations') ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(indexNames)];
+const indexNames = (n: PlanNode): string[] => [...(n['Index Name']?.startsWith('invitation') ? [n['Index Name']] : []), ...(n.Plans ?? []).flatMap(indexNames)];
 
 export function runGridBench(serverUrl: string, rows: number, runs: number, log: (line: string) => void): Promise<GridBenchRow[]> {
   return withScratchDatabase(serverUrl, 'grid', (url) => measureGrid(url, rows, runs, log));
