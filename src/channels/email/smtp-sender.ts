@@ -3,9 +3,8 @@
  * SMTP_TIMEOUT_MS and the whole send by the caller's AbortSignal (which ends before the lease).
  *
  * To tell "lost before the end of DATA" (safe to retry) from "lost after it" (maybe delivered), each
- * message carries a probe: a pass-through at the end of nodemailer's message pipeline that records
- * when the SMTP data stream has consumed the whole message, right before nodemailer writes the
- * terminating dot. The pool's own requeue only ever resends a message none of which was read.
+ * message carries a probe: a listener on the end of nodemailer's message stream that records when the
+ * SMTP data stream has consumed the whole message, right before nodemailer writes the terminating dot. The pool's own requeue only ever resends a message none of which was read.
  * (If nodemailer DKIM signing is ever enabled, it buffers after this probe: the probe then errs on
  * the safe side, calling a few transient failures uncertain.)
  */
@@ -37,16 +36,7 @@ export function createSmtpSender(options: SmtpSenderOptions): MailSender {
   });
   transporter.use('stream', (mail, done) => {
     const probe = (mail.data as Record<string, unknown>)[PROBE] as Probe | undefined;
-    if (probe) {
-      mail.message.processFunc((input: Readable) => {
-        const tap = new PassThrough();
-        tap.once('end', () => {
-          probe.complete = true;
-        });
-        input.once('error', (err) => tap.destroy(err));
-        return input.pipe(tap);
-      });
-    }
+    if (probe) mail.message.processFunc((input: Readable) => wholeMessage(input, probe));
     done();
   });
 
@@ -75,4 +65,23 @@ export function createSmtpSender(options: SmtpSenderOptions): MailSender {
       transporter.close();
     },
   };
+}
+
+/**
+ * The message as one chunk. nodemailer streams a message as a dozen pieces (headers, boundaries,
+ * each encoded part), and its data stream writes each to the socket as it comes: a system call per
+ * piece, which on this VM class costs more than composing the message. An invitation is a few
+ * kilobytes, so it is gathered first and written once. The probe is set when the SMTP data stream has
+ * read it all — right before nodemailer writes the terminating dot.
+ */
+function wholeMessage(input: Readable, probe: Probe): Readable {
+  const whole = new PassThrough();
+  const chunks: Buffer[] = [];
+  input.on('data', (chunk: Buffer) => chunks.push(chunk));
+  input.once('end', () => whole.end(Buffer.concat(chunks)));
+  input.once('error', (err) => whole.destroy(err));
+  whole.once('end', () => {
+    probe.complete = true;
+  });
+  return whole;
 }
