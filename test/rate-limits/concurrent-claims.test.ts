@@ -30,10 +30,10 @@ describe.skipIf(!engines.includes('postgres'))('concurrent rate-limited claims o
   });
 
   /** Every claimer claims until it keeps getting nothing; then one more claim takes whatever the race left. */
-  async function race(defaultRateLimits?: KeyedRateLimit[]): Promise<number[]> {
+  async function race(defaultRateLimits?: KeyedRateLimit[], racers: DatabaseHandle[] = claimers): Promise<number[]> {
     const options = { batchSize: 50, leaseMs: 600_000, ...(defaultRateLimits ? { defaultRateLimits } : {}) };
     const perClaimer = await Promise.all(
-      claimers.map(async (c) => {
+      racers.map(async (c) => {
         const ids: number[] = [];
         // A claimer that finds every key locked or spent gets nothing; it stops after a few such rounds.
         for (let empty = 0; empty < 5; ) {
@@ -47,7 +47,7 @@ describe.skipIf(!engines.includes('postgres'))('concurrent rate-limited claims o
         return ids;
       }),
     );
-    const { claimed: rest } = await claimInvitations(claimers[0]!.pool, { ...options, batchSize: 1000 });
+    const { claimed: rest } = await claimInvitations(racers[0]!.pool, { ...options, batchSize: 1000 });
     return [...perClaimer.flat(), ...rest.map((x) => x.invitation.id)];
   }
 
@@ -93,5 +93,31 @@ describe.skipIf(!engines.includes('postgres'))('concurrent rate-limited claims o
     const rows = await s.deps.db.selectFrom('rate_limits').select(['tenant_id', 'max_count']).where('tenant_id', 'in', tenants).execute();
     expect(rows).toHaveLength(10);
     expect(rows.every((r) => r.max_count === null)).toBe(true);
+  });
+
+  it('on a server whose default isolation is REPEATABLE READ the claim still hands out exactly the budget', async () => {
+    // The claim function refuses a single snapshot (its budget count would overshoot); the claimer
+    // then claims in an explicit READ COMMITTED transaction.
+    const url = new URL(s.testDb.url!);
+    url.searchParams.set('options', '-c default_transaction_isolation=repeatable\\ read');
+    const racers: DatabaseHandle[] = [];
+    try {
+      for (let i = 0; i < 3; i++) racers.push(await createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 1 }));
+      const { rows: isolation } = await racers[0]!.pool.query<{ level: string }>("SELECT current_setting('transaction_isolation') AS level");
+      expect(isolation[0]!.level).toBe('repeatable read');
+      const tenants: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        const owner = await tenantOn(s, 'email');
+        await setBudget(s, owner.tenantId, 'email', 40, 3600);
+        await addInvitations(s, owner, 100);
+        tenants.push(owner.tenantId);
+      }
+      const all = await race(s.channels.defaultRateLimits(), racers);
+      expect(all).toHaveLength(5 * 40);
+      expect(new Set(all).size).toBe(all.length);
+      for (const t of tenants) expect(await mostInAnyWindow(s, t, 'email', 3600)).toBe(40);
+    } finally {
+      for (const r of racers) await r.close();
+    }
   });
 });
