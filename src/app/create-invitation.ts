@@ -90,12 +90,22 @@ export async function createInvitation(deps: AppDeps, tenantId: number, input: C
     }
 
     const windowStart = new Date(now.getTime() - ROLLING_WINDOW_MS);
-    const used = await trx
+    // The window in creation order, at most the limit of it: the order makes the planner walk
+    // (tenant_id, created_at) even for a tenant newer than the statistics, which it estimates at one
+    // row — any tenant index then looks as good, and the narrowest reads all the tenant's invitations
+    // (measured: 20,000 rows for a count of one hour's). The limit bounds a full window's cost.
+    const window = trx
       .selectFrom('invitations')
-      .select([sql<number>`count(*)::int`.as('n'), sql<Date | null>`min(created_at)`.as('oldest')])
+      .select('created_at')
       .where('tenant_id', '=', tenantId)
-      .where('source', '=', 'api')
       .where('created_at', '>', windowStart)
+      .where('source', '=', 'api')
+      .orderBy('tenant_id')
+      .orderBy('created_at')
+      .limit(tenant.invitations_per_hour);
+    const used = await trx
+      .selectFrom(window.as('w'))
+      .select([sql<number>`count(*)::int`.as('n'), sql<Date | null>`min(w.created_at)`.as('oldest')])
       .executeTakeFirstOrThrow();
     if (used.n >= tenant.invitations_per_hour) {
       const freesAt = used.oldest ? used.oldest.getTime() + ROLLING_WINDOW_MS : now.getTime() + ROLLING_WINDOW_MS;

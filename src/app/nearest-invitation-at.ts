@@ -20,16 +20,22 @@ export type NearestInvitationQuery = {
 };
 
 export async function nearestInvitationAt(db: Kysely<Database>, q: NearestInvitationQuery): Promise<Date | undefined> {
-  const when = sql<Date>`coalesce(sent_at, scheduled_at)`;
-  let query = db
+  // By address, and the tenant filtered after the probe (behind OFFSET 0, which the planner does not
+  // flatten): named in the probe, a tenant newer than the statistics is estimated at one row, every
+  // tenant-leading index ties, and the narrowest may answer by reading all the tenant's invitations
+  // (read-schedule-facts.ts does the same for the order path). An address has few invitations.
+  let byAddress = db
     .selectFrom('invitations')
-    .select(when.as('at'))
-    .where('tenant_id', '=', q.tenantId)
+    .select(['tenant_id', 'sent_at', 'scheduled_at'])
     .where('email_norm', '=', q.emailNorm);
-  query = q.sentOnly === true ? query.where('sent_at', 'is not', null) : query.where('state', 'in', ['pending', 'sending', 'sent']);
-  if (q.excludeId !== undefined) query = query.where('id', '<>', q.excludeId);
-  const row = await query
-    .orderBy(sql`abs(extract(epoch from (coalesce(sent_at, scheduled_at) - ${q.at}::timestamptz)))`)
+  byAddress = q.sentOnly === true ? byAddress.where('sent_at', 'is not', null) : byAddress.where('state', 'in', ['pending', 'sending', 'sent']);
+  if (q.excludeId !== undefined) byAddress = byAddress.where('id', '<>', q.excludeId);
+  const when = sql<Date>`coalesce(i.sent_at, i.scheduled_at)`;
+  const row = await db
+    .selectFrom(byAddress.offset(0).as('i'))
+    .select(when.as('at'))
+    .where('i.tenant_id', '=', q.tenantId)
+    .orderBy(sql`abs(extract(epoch from (${when} - ${q.at}::timestamptz)))`)
     .limit(1)
     .executeTakeFirst();
   return row?.at;

@@ -41,11 +41,13 @@ export async function suppressAddress(
       .onConflict((oc) => oc.columns(['tenant_id', 'email_norm']).doNothing())
       .returning('email_norm')
       .executeTakeFirst();
+    // The address's pending invitations found by address, the tenant filtered after the probe
+    // (nearest-invitation-at.ts says why the probe does not name it).
+    const ofAddress = trx.selectFrom('invitations').select(['id', 'tenant_id']).where('email_norm', '=', emailNorm).where('state', '=', 'pending').offset(0);
     const skipped = await trx
       .updateTable('invitations')
       .set({ state: 'skipped', reason_code: 'suppressed', updated_at: now })
-      .where('tenant_id', '=', tenantId)
-      .where('email_norm', '=', emailNorm)
+      .where('id', 'in', trx.selectFrom(ofAddress.as('a')).select('a.id').where('a.tenant_id', '=', tenantId))
       .where('state', '=', 'pending')
       .returning('id')
       .execute();
