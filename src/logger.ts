@@ -20,14 +20,6 @@ export const redactedPaths = [
   '*.email',
 ];
 
-/**
- * Without a destination it logs to standard output asynchronously: a line is written off the main
- * thread, and lines logged while a write is in flight go out together in the next. A synchronous
- * write per line cost the worker ~30 µs of its only thread per delivery (a system call each, in the
- * email bench's profile) and the HTTP server two per request. Nothing waits for a buffer to
- * fill — an idle service's line goes out at once — and pino flushes what is pending when the process
- * exits, process.exit() included; only a SIGKILL or a power cut can lose the last lines.
- */
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
@@ -36,7 +28,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       redact: { paths: redactedPaths, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? process.stdout,
   );
 }
 
