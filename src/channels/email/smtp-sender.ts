@@ -3,8 +3,9 @@
  * SMTP_TIMEOUT_MS and the whole send by the caller's AbortSignal (which ends before the lease).
  *
  * To tell "lost before the end of DATA" (safe to retry) from "lost after it" (maybe delivered), each
- * message carries a probe: a listener on the end of nodemailer's message stream that records when the
- * SMTP data stream has consumed the whole message, right before nodemailer writes the terminating dot. The pool's own requeue only ever resends a message none of which was read.
+ * message carries a probe: the end of the gathered message stream (wholeMessage below), which comes when
+ * the SMTP data stream has consumed the whole message, right before nodemailer writes the terminating
+ * dot. The pool's own requeue only ever resends a message none of which was read.
  * (If nodemailer DKIM signing is ever enabled, it buffers after this probe: the probe then errs on
  * the safe side, calling a few transient failures uncertain.)
  */
@@ -68,7 +69,7 @@ export function createSmtpSender(options: SmtpSenderOptions): MailSender {
 }
 
 /**
- * The message as one chunk. nodemailer streams a message as a dozen pieces (headers, boundaries,
+ * The message as one chunk. nodemailer streams a message as ~9 pieces (headers, boundaries,
  * each encoded part), and its data stream writes each to the socket as it comes: a system call per
  * piece, which on this VM class costs more than composing the message. An invitation is a few
  * kilobytes, so it is gathered first and written once. The probe is set when the SMTP data stream has
