@@ -79,16 +79,16 @@ export async function claimInvitations(pool: Pick<pg.Pool, 'connect' | 'query'>,
   const claimedAtMs = performance.now();
   const defaults = options.defaultRateLimits ?? [];
   const query = { ...CLAIM, values: [n, options.leaseMs, defaults.map((d) => d.key), defaults.map((d) => d.maxCount), defaults.map((d) => d.windowSeconds)] };
+  const inTransaction = () => inReadCommitted(pool, async (client) => (await client.query<Row>(query)).rows);
   let rows: Row[];
-  if (explicitTransaction.has(pool)) {
-    rows = await inReadCommitted(pool, async (client) => (await client.query<Row>(query)).rows);
-  } else {
+  if (explicitTransaction.has(pool)) rows = await inTransaction();
+  else {
     try {
       rows = (await pool.query<Row>(query)).rows;
     } catch (err) {
       if ((err as { code?: string }).code !== 'RI001') throw err;
       explicitTransaction.add(pool);
-      rows = await inReadCommitted(pool, async (client) => (await client.query<Row>(query)).rows);
+      rows = await inTransaction();
     }
   }
 
