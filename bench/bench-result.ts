@@ -67,6 +67,11 @@ export function ratioResult(bench: string, metric: string, unit: string, value: 
   return { bench, metric, value, unit, baseline, baseline_value: baselineValue, ratio, target: `≥ ${minRatio} × ${baseline}`, pass: ratio >= minRatio };
 }
 
+/** A throughput compared with a reference measured in the same run, for information: a ratio, no target. */
+export function comparisonResult(bench: string, metric: string, unit: string, value: number, baseline: string, baselineValue: number): BenchResult {
+  return { bench, metric, value, unit, baseline, baseline_value: baselineValue, ratio: value / baselineValue, target: null, pass: null };
+}
+
 /** A figure with a ceiling and no baseline: passes when value ≤ max. */
 export function ceilingResult(bench: string, metric: string, unit: string, value: number, max: number): BenchResult {
   return { bench, metric, value, unit, baseline: null, baseline_value: null, ratio: null, target: `≤ ${max} ${unit}`, pass: value <= max };

@@ -13,6 +13,11 @@
  * order with its invitation; each COPY loads a fresh table. Server-side COPY reads the file, so the
  * benchmark must run on the database's machine. Peak RSS of this process during our import is
  * reported too: it stays flat however large the file (streamed, never held).
+ *
+ * A third side, measured in turn with the other two, is the schema floor (schema-floor.ts): the same
+ * rows written into our tables by PostgreSQL alone, set-based, with no application in between — the
+ * fastest any import into this schema can go here. It says how much of the gap to COPY is the data
+ * model's and how much is our import's.
  */
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -27,8 +32,9 @@ import { createDatabase } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createLogger } from '../../src/logger.ts';
 import { withScratchDatabase } from '../bench-database.ts';
-import { alternate, infoResult, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
+import { alternate, comparisonResult, infoResult, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
 import { writeOrdersCsv } from './orders-csv.ts';
+import { writeSchemaFloor } from './schema-floor.ts';
 
 /** The header and the first `count` data rows of a CSV file whose records are one line each. */
 async function* head(file: string, count: number): AsyncGenerator<string> {
@@ -48,8 +54,11 @@ export async function runImportBench(ctx: BenchContext): Promise<BenchResult[]> 
   // 15 minutes with a margin; the rate per row is the same (README, "import").
   const rows = Math.min(fileRows, ctx.size === 'smoke' ? 2_000 : Number(process.env.IMPORT_BENCH_ROWS ?? (ctx.suite ? 50_000 : 100_000)));
   const file = path.join(os.tmpdir(), `ri-import-bench-${process.pid}.csv`);
+  // The rows our import writes, as a file of their own for the schema floor's COPY (row n is the same in both).
+  const prefix = path.join(os.tmpdir(), `ri-import-bench-${process.pid}-prefix.csv`);
   try {
     const bytes = await writeOrdersCsv(file, fileRows, new Date('2024-01-01T00:00:00Z'));
+    await writeOrdersCsv(prefix, rows, new Date('2024-01-01T00:00:00Z'));
     ctx.log(`file: ${fileRows} rows, ${(bytes / 1e6).toFixed(1)} MB; our import writes the first ${rows}`);
     return await withScratchDatabase(ctx.databaseUrl, 'import', async (url) => {
       const database = await createDatabase({ kind: 'postgres', url, poolSize: 2 });
@@ -74,6 +83,16 @@ export async function runImportBench(ctx: BenchContext): Promise<BenchResult[]> 
             await database.pool.query('VACUUM ANALYZE orders, order_events, customers, invitations, invitation_events');
             return rate;
           },
+          floor: async () => {
+            const tenant = (await createTenant(deps, { name: `Import Bench ${++run}` })).tenant.id;
+            const t0 = performance.now();
+            const written = await writeSchemaFloor(database.pool, prefix, tenant);
+            const rate = rows / ((performance.now() - t0) / 1000);
+            if (written !== rows) throw new Error(`the schema floor wrote ${written} invitations of ${rows} rows`);
+            ctx.log(`schema floor: ${rate.toFixed(0)} rows/s`);
+            await database.pool.query('VACUUM ANALYZE orders, order_events, customers, invitations, invitation_events');
+            return rate;
+          },
           copy: async () => {
             const table = `copy_baseline_${++run}`;
             await database.pool.query(`CREATE TABLE ${table} (${COLUMNS})`);
@@ -88,6 +107,8 @@ export async function runImportBench(ctx: BenchContext): Promise<BenchResult[]> 
         return [
           ratioResult('import', `CSV import, invitations included (${rows.toLocaleString('en')} of ${fileRows.toLocaleString('en')} rows)`, 'rows/s', rates.ours!, 'COPY into a plain table', rates.copy!, 0.5),
           infoResult('import', 'peak RSS during our import', 'MB', peakRss / 1e6),
+          comparisonResult('import', `schema floor: the same rows into our tables, set-based SQL alone (${rows.toLocaleString('en')} rows)`, 'rows/s', rates.floor!, 'COPY into a plain table', rates.copy!),
+          comparisonResult('import', 'ours against the schema floor', 'rows/s', rates.ours!, 'schema floor', rates.floor!),
         ];
       } finally {
         await database.close();
@@ -95,6 +116,7 @@ export async function runImportBench(ctx: BenchContext): Promise<BenchResult[]> 
     });
   } finally {
     await rm(file, { force: true });
+    await rm(prefix, { force: true });
   }
 }
 
