@@ -23,9 +23,10 @@
  *
  *   npm run bench queue [--reps N]
  */
+import os from 'node:os';
 import { createDatabase } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { alternate, infoResult, median, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
+import { alternate, comparisonResult, infoResult, median, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
 import { graphileJobsLeft, seedGraphileJobs } from './graphile-queue.ts';
 import { pgBossJobsLeft, seedPgBossJobs } from './pg-boss-queue.ts';
 import { seedInvitations } from './seed-invitations.ts';
@@ -234,6 +235,7 @@ export const queueBench: Bench = {
     const jobs = ctx.size === 'smoke' ? 500 : Number(process.env.BENCH_QUEUE_JOBS ?? (ctx.suite ? SUITE_JOBS : 200_000));
     if (ctx.suite && process.env.BENCH_QUEUE_JOBS === undefined) ctx.log(`whole suite: ${jobs} jobs instead of 200,000 to fit its 15 minutes (npm run bench queue runs 200,000)`);
     const results: BenchResult[] = [];
+    const cores = os.availableParallelism();
     // Smoke: one process count is enough to keep the harness from rotting, and each drain costs a boot.
     const figures = await measureQueues(ctx, jobs, ctx.size === 'smoke' ? [2] : [1, 2]);
     for (const [processes, measured] of figures) {
@@ -247,6 +249,8 @@ export const queueBench: Bench = {
         ...(['ours', 'graphile-worker', 'pg-boss'] as const).map((s) =>
           infoResult('queue', `${s} CPU per job, ${label}: workers + postgres`, 'µs', (f[s].workerCpuMsPerJob + f[s].postgresCpuMsPerJob) * 1000),
         ),
+        // The most ours could drain here if every core did nothing else: what the CPU a job costs allows.
+        comparisonResult('queue', `ours CPU ceiling, ${label}: ${cores} cores ÷ CPU per job`, 'jobs/s', cores / (f.ours.workerCpuMsPerJob + f.ours.postgresCpuMsPerJob) * 1000, 'graphile-worker', f['graphile-worker'].rate),
       );
     }
     // The claim's other shape (what bench/claim measured before): 100 tenants, each with a budget.
