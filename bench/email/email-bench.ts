@@ -23,7 +23,6 @@
  *   npm run bench email [--reps N]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +32,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { withScratchDatabase } from '../bench-database.ts';
+import { backendsOf, meterCpu } from '../cpu-meter.ts';
 import { alternate, infoResult, median, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
 import type { RawCommand, RawMessage, RawPrepare } from './raw-nodemailer-process.ts';
 import { seedEmailInvitations } from './seed-email-invitations.ts';
@@ -52,22 +52,6 @@ const APPLICATION_NAME = 'ri-email-bench-worker';
 /** CPU milliseconds per message of the sending process, the sink, and the PostgreSQL backends serving the sender. */
 type CpuPerMessage = { sender: number; sink: number; postgres: number };
 type Side = { rate: number; cpu: CpuPerMessage };
-
-/** user + system CPU of a process so far, in ms (Linux clock ticks are 10 ms); 0 once it is gone. */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU used by a changing set of processes (e.g. PostgreSQL backends opened mid-run) between start and stop. */
-async function meterCpu(pids: () => Promise<number[]>): Promise<() => Promise<number>> {
-  const before = new Map((await pids()).map((pid) => [pid, cpuMs(pid)]));
-  return async () => (await pids()).reduce((sum, pid) => sum + cpuMs(pid) - (before.get(pid) ?? 0), 0);
-}
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -186,9 +170,7 @@ async function runOurs(database: DatabaseHandle, databaseUrl: string, sink: Sink
       await new Promise((r) => setTimeout(r, 50));
     }
     const delivered = sink.expect(count);
-    const backends = () =>
-      database.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [APPLICATION_NAME]).then((r) => r.rows.map((row) => row.pid));
-    const meters = await Promise.all([meterCpu(async () => [worker.pid!]), meterCpu(async () => [sink.child.pid!]), meterCpu(backends)]);
+    const meters = await Promise.all([meterCpu(async () => [worker.pid!]), meterCpu(async () => [sink.child.pid!]), meterCpu(backendsOf(database.pool, APPLICATION_NAME))]);
     await queue.release();
     const t0 = performance.now();
     const tally = await delivered.catch(async (err: unknown) => {

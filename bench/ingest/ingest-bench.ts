@@ -9,28 +9,36 @@
  *   npm run bench ingest            (RI_BENCH_CPU_PROF=<dir> profiles both servers)
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createTenant } from '../../src/app/tenants.ts';
 import { createLinkTokens } from '../../src/app/link-tokens.ts';
-import { createDatabase } from '../../src/db/create-database.ts';
+import { createDatabase, type DatabaseHandle } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { withScratchDatabase } from '../bench-database.ts';
-import { alternate, infoResult, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
+import { alternate, comparisonResult, infoResult, ratioResult, type Bench, type BenchContext, type BenchResult } from '../bench-result.ts';
+import { backendsOf, meterCpu } from '../cpu-meter.ts';
 import { ingestOrder } from './ingest-order.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECRET_KEY = 'bench-ingest-secret-0123456789abcdefghijkl';
 const POOL_SIZE = 10;
 
+type Mode = 'ours' | 'bare';
 type Server = { port: number; child: ChildProcess; stop(): Promise<void> };
 
-async function startServer(mode: 'ours' | 'bare', url: string): Promise<Server> {
+/** The servers' PostgreSQL sessions carry it, so their backends' CPU can be counted. */
+const applicationName = (mode: Mode) => `ri-ingest-bench-${mode}`;
+
+async function startServer(mode: Mode, url: string): Promise<Server> {
   const profile = process.env.RI_BENCH_CPU_PROF;
+  const sessions = new URL(url);
+  sessions.searchParams.set('application_name', applicationName(mode));
   const child = fork(path.join(here, 'ingest-server-process.ts'), [mode], {
     execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url, POOL_SIZE: String(POOL_SIZE), SECRET_KEY },
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: sessions.toString(), POOL_SIZE: String(POOL_SIZE), SECRET_KEY },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -49,6 +57,20 @@ async function startServer(mode: 'ours' | 'bare', url: string): Promise<Server> 
 }
 
 type Load = { ordersPerSecond: number; p99: number; sent: number };
+/** CPU milliseconds per answered order: the server process, its PostgreSQL backends, and autocannon (this process). */
+type CpuPerOrder = { server: number; postgres: number; load: number };
+
+/** One load run, with the CPU every process on the path spent on it. */
+async function metered(server: Server, mode: Mode, monitor: DatabaseHandle, run: () => Promise<Load>): Promise<Load & { cpu: CpuPerOrder }> {
+  const meters = await Promise.all([meterCpu(async () => [server.child.pid!]), meterCpu(backendsOf(monitor.pool, applicationName(mode)))]);
+  const self = process.cpuUsage();
+  const result = await run();
+  const { user, system } = process.cpuUsage(self);
+  const [serverMs, postgresMs] = await Promise.all(meters.map((stop) => stop()));
+  return { ...result, cpu: { server: serverMs! / result.sent, postgres: postgresMs! / result.sent, load: (user + system) / 1000 / result.sent } };
+}
+
+const cpuTotal = (c: CpuPerOrder) => c.server + c.postgres + c.load;
 
 async function load(port: number, urlPath: string, headers: Record<string, string>, run: string, connections: number, seconds: number): Promise<Load> {
   let n = 0;
@@ -94,57 +116,56 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
     }
 
     const [ours, bare] = await Promise.all([startServer('ours', url), startServer('bare', url)]);
+    const monitor = await createDatabase({ kind: 'postgres', url, poolSize: 1 });
     try {
       let run = 0;
       const sides = {
-        ours: () => load(ours.port, '/api/v1/orders', { authorization: `Bearer ${key}` }, `o${run++}`, connections, seconds),
-        bare: () => load(bare.port, '/orders', {}, `b${run++}`, connections, seconds),
+        ours: () => metered(ours, 'ours', monitor, () => load(ours.port, '/api/v1/orders', { authorization: `Bearer ${key}` }, `o${run++}`, connections, seconds)),
+        bare: () => metered(bare, 'bare', monitor, () => load(bare.port, '/orders', {}, `b${run++}`, connections, seconds)),
       };
       // Warm-up: JIT, pools, the store row and the first plans.
       if (!smoke) {
         await sides.ours();
         await sides.bare();
       }
-      const p99: Record<string, number[]> = { ours: [], bare: [] };
+      const p99: Record<Mode, number[]> = { ours: [], bare: [] };
+      const cpu: Record<Mode, CpuPerOrder[]> = { ours: [], bare: [] };
       let written = 0;
-      const rates = await alternate(ctx.reps, {
-        ours: async () => {
-          const r = await sides.ours();
-          written += r.sent;
-          p99.ours!.push(r.p99);
-          ctx.log(`ours: ${r.ordersPerSecond.toFixed(0)} orders/s, p99 ${r.p99} ms`);
-          return r.ordersPerSecond;
-        },
-        bare: async () => {
-          const r = await sides.bare();
-          p99.bare!.push(r.p99);
-          ctx.log(`bare: ${r.ordersPerSecond.toFixed(0)} orders/s, p99 ${r.p99} ms`);
-          return r.ordersPerSecond;
-        },
-      });
+      const measure = (mode: Mode) => async () => {
+        const r = await sides[mode]();
+        if (mode === 'ours') written += r.sent;
+        p99[mode].push(r.p99);
+        cpu[mode].push(r.cpu);
+        const us = (ms: number) => (ms * 1000).toFixed(0);
+        ctx.log(`${mode}: ${r.ordersPerSecond.toFixed(0)} orders/s, p99 ${r.p99} ms; CPU µs/order: server ${us(r.cpu.server)}, postgres ${us(r.cpu.postgres)}, autocannon ${us(r.cpu.load)}`);
+        return r.ordersPerSecond;
+      };
+      const rates = await alternate(ctx.reps, { ours: measure('ours'), bare: measure('bare') });
 
       // Every order answered 200 must have its invitation: group commit may not lose any.
-      const check = await createDatabase({ kind: 'postgres', url, poolSize: 1 });
-      try {
-        const { rows } = await check.pool.query<{ orders: number; invitations: number }>(
-          `SELECT (SELECT count(*) FROM orders WHERE tenant_id = $1)::int AS orders, (SELECT count(*) FROM invitations WHERE tenant_id = $1)::int AS invitations`,
-          [tenantId],
-        );
-        const counts = rows[0]!;
-        if (counts.orders !== counts.invitations || counts.orders < written) {
-          throw new Error(`after the runs: ${counts.orders} orders, ${counts.invitations} invitations, ${written} answered in the measured runs`);
-        }
-      } finally {
-        await check.close();
+      const { rows } = await monitor.pool.query<{ orders: number; invitations: number }>(
+        `SELECT (SELECT count(*) FROM orders WHERE tenant_id = $1)::int AS orders, (SELECT count(*) FROM invitations WHERE tenant_id = $1)::int AS invitations`,
+        [tenantId],
+      );
+      const counts = rows[0]!;
+      if (counts.orders !== counts.invitations || counts.orders < written) {
+        throw new Error(`after the runs: ${counts.orders} orders, ${counts.invitations} invitations, ${written} answered in the measured runs`);
       }
 
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+      const cpuPerOrder = (mode: Mode) => median(cpu[mode].map(cpuTotal)) * 1000;
+      const cores = os.availableParallelism();
       return [
         ratioResult('ingest', `POST /api/v1/orders, ${connections} connections`, 'orders/s', rates.ours!, 'bare Fastify INSERT', rates.bare!, 1.0),
-        infoResult('ingest', 'p99 latency, ours', 'ms', median(p99.ours!)),
-        infoResult('ingest', 'p99 latency, bare', 'ms', median(p99.bare!)),
+        infoResult('ingest', 'p99 latency, ours', 'ms', median(p99.ours)),
+        infoResult('ingest', 'p99 latency, bare', 'ms', median(p99.bare)),
+        infoResult('ingest', 'ours CPU per order: server + postgres + autocannon', 'µs', cpuPerOrder('ours')),
+        infoResult('ingest', 'bare CPU per order: server + postgres + autocannon', 'µs', cpuPerOrder('bare')),
+        // The most ours could answer here if every core did nothing else: what the CPU an order costs allows.
+        comparisonResult('ingest', `ours CPU ceiling: ${cores} cores ÷ CPU per order`, 'orders/s', (cores / cpuPerOrder('ours')) * 1e6, 'bare Fastify INSERT', rates.bare!),
       ];
     } finally {
+      await monitor.close();
       await ours.stop();
       await bare.stop();
     }

@@ -11,10 +11,10 @@
  * opened or closed mid-run counts up to its last sample), per job.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { backendsOf, cpuMs, meterCpu } from '../cpu-meter.ts';
 import type { DrainCommand, DrainMessage } from './serve-drain.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -42,16 +42,6 @@ export type DrainSpec = {
 };
 
 export type DrainTiming = { seconds: number; workerCpuMsPerJob: number; postgresCpuMsPerJob: number };
-
-/** user + system CPU of a process so far, in ms (clock ticks of 10 ms); undefined once it is gone. */
-function cpuMs(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
 
 function spawnWorker(spec: DrainSpec, index: number): { child: ChildProcess; tail: () => string } {
   const profile = spec.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`] : [];
@@ -109,28 +99,12 @@ export async function timeDrain(spec: DrainSpec): Promise<DrainTiming> {
       };
       onChange();
     });
-  const backends = async () =>
-    (await spec.monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [spec.applicationName])).rows.map((r) => r.pid);
-
   try {
     await spec.whileBooting?.();
     await until(() => ready === workers.length, 120_000, 'the workers to be ready');
     await spec.beforeGo?.();
-    // Backends come and go (a pool replaces idle clients): sampled through the run, last value kept.
-    const backendCpu = new Map<number, { first: number; last: number }>();
-    let sampling = false;
-    const sampleBackends = async () => {
-      for (const pid of await backends()) {
-        const now = cpuMs(pid);
-        if (now === undefined) continue;
-        const seen = backendCpu.get(pid);
-        if (seen) seen.last = now;
-        else backendCpu.set(pid, { first: sampling ? 0 : now, last: now });
-      }
-    };
-    await sampleBackends();
-    sampling = true;
-    const sampler = setInterval(() => void sampleBackends().catch(() => {}), 500);
+    // Backends come and go (a pool replaces idle clients): sampled through the run (cpu-meter.ts).
+    const postgresCpu = await meterCpu(backendsOf(spec.monitor, spec.applicationName));
     const workersBefore = workers.map((w) => cpuMs(w.child.pid!) ?? 0);
     try {
       const t0 = performance.now();
@@ -142,11 +116,10 @@ export async function timeDrain(spec: DrainSpec): Promise<DrainTiming> {
       }
       const seconds = (performance.now() - t0) / 1000;
       const workerCpu = workers.reduce((sum, w, i) => sum + (cpuMs(w.child.pid!) ?? 0) - workersBefore[i]!, 0);
-      await sampleBackends();
-      const postgresCpu = [...backendCpu.values()].reduce((sum, b) => sum + b.last - b.first, 0);
-      return { seconds, workerCpuMsPerJob: workerCpu / spec.jobs, postgresCpuMsPerJob: postgresCpu / spec.jobs };
+      return { seconds, workerCpuMsPerJob: workerCpu / spec.jobs, postgresCpuMsPerJob: (await postgresCpu()) / spec.jobs };
     } finally {
-      clearInterval(sampler);
+      // Stops its sampling also when the run failed (a second stop only samples once more).
+      await postgresCpu().catch(() => 0);
     }
   } finally {
     for (const { child } of workers) child.removeAllListeners('exit');
