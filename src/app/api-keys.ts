@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../errors.ts';
+import { createBatcher } from './create-batcher.ts';
 import type { AppDeps } from './ports.ts';
 
 const KEY_PREFIX = 'ri_live_';
@@ -67,19 +68,39 @@ export async function revokeApiKey(deps: Pick<AppDeps, 'db' | 'clock'>, tenantId
 export type AuthenticatedTenant = { tenantId: number; keyId: number };
 
 /** Resolves a presented key to its tenant. Unknown, malformed and revoked keys look the same. */
-export async function authenticateApiKey(deps: Pick<AppDeps, 'db' | 'clock'>, key: string): Promise<AuthenticatedTenant> {
-  const invalid = () => new AppError('unauthorized', 'Invalid or revoked API key');
-  if (!apiKeyPattern.test(key)) throw invalid();
-  const row = await deps.db
+export type ApiKeyAuthenticator = (key: string) => Promise<AuthenticatedTenant>;
+
+/** Bounds one lookup statement; a server's concurrent requests rarely come near it. */
+const MAX_LOOKUP_BATCH = 200;
+
+/**
+ * Every request is checked against the database, so a revoked key stops working at once — but the
+ * requests that arrive together are looked up together (create-batcher.ts): one statement for all
+ * the keys presented while the previous lookup ran. Measured under the ingest benchmark's 50
+ * connections, a lookup per request was the server's largest cost: each round trip wakes a backend
+ * that takes the request's core. A request waits at most for the lookup in flight when it arrived,
+ * then its own, which reads what was committed after it arrived: revocation stays exact.
+ */
+export function createApiKeyAuthenticator(deps: Pick<AppDeps, 'db' | 'clock'>): ApiKeyAuthenticator {
+  const lookup = createBatcher((hashes: Buffer[]) => lookUpKeys(deps, hashes), { maxBatch: MAX_LOOKUP_BATCH });
+  return async (key) => {
+    const found = apiKeyPattern.test(key) ? await lookup(hashApiKey(key)) : undefined;
+    if (!found) throw new AppError('unauthorized', 'Invalid or revoked API key');
+    return found;
+  };
+}
+
+/** One answer per hash, in order: the live key's tenant, or undefined (unknown or revoked). */
+async function lookUpKeys(deps: Pick<AppDeps, 'db' | 'clock'>, hashes: Buffer[]): Promise<(AuthenticatedTenant | undefined)[]> {
+  const rows = await deps.db
     .selectFrom('api_keys')
-    .select(['id', 'tenant_id', 'revoked_at', 'last_used_at'])
-    .where('key_hash', '=', hashApiKey(key))
-    .executeTakeFirst();
-  if (!row || row.revoked_at !== null) throw invalid();
+    .select(['id', 'tenant_id', 'key_hash', 'revoked_at', 'last_used_at'])
+    .where('key_hash', 'in', hashes)
+    .execute();
   const now = deps.clock.now();
-  // last_used_at is informational: refresh it at most once a minute to keep auth read-only on hot paths.
-  if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute();
-  }
-  return { tenantId: row.tenant_id, keyId: row.id };
+  // last_used_at is informational: refreshed at most once a minute, so auth stays read-only on hot paths.
+  const stale = rows.filter((r) => r.revoked_at === null && (r.last_used_at === null || now.getTime() - r.last_used_at.getTime() > 60_000));
+  if (stale.length > 0) await deps.db.updateTable('api_keys').set({ last_used_at: now }).where('id', 'in', stale.map((r) => r.id)).execute();
+  const live = new Map(rows.filter((r) => r.revoked_at === null).map((r) => [Buffer.from(r.key_hash).toString('hex'), { tenantId: r.tenant_id, keyId: r.id }]));
+  return hashes.map((h) => live.get(h.toString('hex')));
 }

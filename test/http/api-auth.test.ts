@@ -78,6 +78,24 @@ describe.each(engines)('API key authentication on %s', (engine) => {
     expect((await post({ authorization: `Bearer ${second.key}` })).statusCode).toBe(200);
   });
 
+  it('requests arriving together are looked up together, each with its own answer', async () => {
+    const [a, b] = [await f.newTenant('Batch Shop A'), await f.newTenant('Batch Shop B')];
+    const revoked = await createApiKey(f.s.deps, a.tenantId, 'revoked');
+    await revokeApiKey(f.s.deps, a.tenantId, revoked.id);
+    const unknown = `ri_live_${'B'.repeat(43)}`;
+    const keys = Array.from({ length: 30 }, (_, i) => [a.key, b.key, revoked.key, unknown, 'not-a-key'][i % 5]!);
+    const answers = await Promise.all(
+      keys.map((key) => f.app.inject({ method: 'GET', url: '/api/v1/invitations/stats', headers: { authorization: `Bearer ${key}` } })),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual(keys.map((_, i) => [200, 200, 401, 401, 401][i % 5]));
+    // Each request sees its own tenant, not another key's of the same lookup.
+    await f.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: { authorization: `Bearer ${a.key}`, 'content-type': 'application/json' }, payload });
+    const lists = await Promise.all(
+      [a.key, b.key, a.key, b.key].map((key) => f.app.inject({ method: 'GET', url: '/api/v1/invitations', headers: { authorization: `Bearer ${key}` } })),
+    );
+    expect(lists.map((r) => (r.json() as { invitations: unknown[] }).invitations.length)).toEqual([1, 0, 1, 0]);
+  });
+
   it('checks the key before the body: no key and a bad body is still 401', async () => {
     const res = await f.app.inject({ method: 'POST', url: '/api/v1/invitations', headers: { 'content-type': 'text/plain' }, payload: 'x' });
     expect(res.statusCode).toBe(401);

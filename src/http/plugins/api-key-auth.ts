@@ -4,7 +4,7 @@
  * revoked keys all get the same 401.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { authenticateApiKey, type AuthenticatedTenant } from '../../app/api-keys.ts';
+import { createApiKeyAuthenticator, type AuthenticatedTenant } from '../../app/api-keys.ts';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../main.ts';
 import { readBearerToken } from './bearer-token.ts';
@@ -18,10 +18,11 @@ declare module 'fastify' {
 
 export function registerApiKeyAuth(scope: FastifyInstance, services: Services): void {
   scope.decorateRequest('auth', null);
+  const authenticate = createApiKeyAuthenticator(services.deps);
   scope.addHook('onRequest', async (request) => {
     const key = readBearerToken(request);
     if (key === undefined) throw new AppError('unauthorized', 'Send your API key as "Authorization: Bearer <key>"');
-    request.auth = await authenticateApiKey(services.deps, key);
+    request.auth = await authenticate(key);
     request.log = request.log.child({ tenant: request.auth.tenantId });
   });
 }
