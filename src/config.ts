@@ -35,9 +35,10 @@ export type WorkerConfig = Readonly<{
   pollIntervalMs: number;
   batchSize: number;
   /**
-   * Deliveries in flight at once per worker process. Three times the email channel's SMTP pool (at
+   * Deliveries in flight at once per worker process. Six times the email channel's SMTP pool (at
    * most 10 connections), so a connection always has the next message while other deliveries are
-   * in the database (bench/README.md, email).
+   * in the database, and a claim (made once half the slots are free) and a mark-sent flush carry
+   * enough rows to amortize their statements (bench/README.md, email).
    */
   concurrency: number;
   maxAttempts: number;
@@ -135,7 +136,7 @@ export function loadConfig(env: Env = process.env, options: { dotenv?: boolean }
       leaseMs: int(env, 'WORKER_LEASE_MS', 60_000, 1000),
       pollIntervalMs: int(env, 'WORKER_POLL_MS', 1000, 10),
       batchSize: int(env, 'WORKER_BATCH_SIZE', 100, 1),
-      concurrency: int(env, 'WORKER_CONCURRENCY', 30, 1),
+      concurrency: int(env, 'WORKER_CONCURRENCY', 60, 1),
       maxAttempts: int(env, 'WORKER_MAX_ATTEMPTS', 8, 1),
       shutdownGraceMs: int(env, 'WORKER_SHUTDOWN_GRACE_MS', 10_000, 0),
       periodicIntervalMs: int(env, 'WORKER_PERIODIC_MS', 30_000, 100),

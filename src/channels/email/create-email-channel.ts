@@ -26,7 +26,7 @@ export function invitationMessageId(invitationId: number, publicUrl: string): st
 export function createEmailChannel(options: ChannelOptions): Channel {
   const { config } = options;
   const renderer = createEmailRenderer();
-  // Fewer connections than deliveries in flight (30 by default): the messages of deliveries that are
+  // Fewer connections than deliveries in flight (60 by default): the messages of deliveries that are
   // done with the database wait in the pool's queue for the next free connection — within their
   // lease, whose AbortSignal takes a queued message out unsent — so no connection idles meanwhile.
   const sender: MailSender = config.smtpUrl
