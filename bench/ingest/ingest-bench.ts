@@ -6,6 +6,11 @@
  * here. Every request carries a new order_ref and customer. Runs alternate (ours, bare, ours, ...)
  * and the medians of orders/s are compared. Target: ≥ 1.0 × bare.
  *
+ * One tenant is the hard case: its batches take turns under its tenant lock (record-orders.ts), so
+ * its orders are written one batch at a time whatever the cores. For information, a third side in
+ * the same alternation sends the same load through TENANTS tenants' API keys in turn (`ours, 4
+ * tenants`): batches of different tenants run side by side, as on a service with many shops.
+ *
  *   npm run bench ingest            (RI_BENCH_CPU_PROF=<dir> profiles both servers)
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -25,6 +30,8 @@ import { ingestOrder } from './ingest-order.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECRET_KEY = 'bench-ingest-secret-0123456789abcdefghijkl';
 const POOL_SIZE = 10;
+/** Tenants of the `ours, 4 tenants` side; the first is the one-tenant side's. */
+const TENANTS = 4;
 
 type Mode = 'ours' | 'bare';
 type Server = { port: number; child: ChildProcess; stop(): Promise<void> };
@@ -72,7 +79,8 @@ async function metered(server: Server, mode: Mode, monitor: DatabaseHandle, run:
 
 const cpuTotal = (c: CpuPerOrder) => c.server + c.postgres + c.load;
 
-async function load(port: number, urlPath: string, headers: Record<string, string>, run: string, connections: number, seconds: number): Promise<Load> {
+/** `keys`: API keys used in turn, one per request (none for the bare route). */
+async function load(port: number, urlPath: string, keys: readonly string[], run: string, connections: number, seconds: number): Promise<Load> {
   let n = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
@@ -83,8 +91,12 @@ async function load(port: number, urlPath: string, headers: Record<string, strin
       {
         method: 'POST',
         path: urlPath,
-        headers: { 'content-type': 'application/json', ...headers },
-        setupRequest: (req) => ({ ...req, body: JSON.stringify(ingestOrder(run, n++)) }),
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => {
+          const key = keys[n % Math.max(1, keys.length)];
+          const headers = key === undefined ? req.headers : { ...req.headers, authorization: `Bearer ${key}` };
+          return { ...req, headers, body: JSON.stringify(ingestOrder(run, n++)) };
+        },
       },
     ],
   });
@@ -101,14 +113,16 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
   const seconds = smoke ? 1 : 10;
   return withScratchDatabase(ctx.databaseUrl, 'ingest', async (url) => {
     const database = await createDatabase({ kind: 'postgres', url, poolSize: 2 });
-    let key: string;
-    let tenantId: number;
+    const keys: string[] = [];
+    const tenantIds: number[] = [];
     try {
       await migrate(database.pool);
       const deps = { db: database.db, clock: { now: () => new Date() }, links: createLinkTokens(SECRET_KEY), publicUrl: 'https://bench.example' };
-      const created = await createTenant(deps, { name: 'Ingest Bench' });
-      key = created.apiKey.key;
-      tenantId = created.tenant.id;
+      for (let t = 1; t <= TENANTS; t++) {
+        const created = await createTenant(deps, { name: `Ingest Bench ${t}` });
+        keys.push(created.apiKey.key);
+        tenantIds.push(created.tenant.id);
+      }
       await database.pool.query(`CREATE TABLE bare_orders (id bigserial PRIMARY KEY, order_ref text, store text, status text, email text, first_name text,
         last_name text, placed_at timestamptz, status_changed_at timestamptz, currency text, total numeric, items jsonb)`);
     } finally {
@@ -120,32 +134,37 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
     try {
       let run = 0;
       const sides = {
-        ours: () => metered(ours, 'ours', monitor, () => load(ours.port, '/api/v1/orders', { authorization: `Bearer ${key}` }, `o${run++}`, connections, seconds)),
-        bare: () => metered(bare, 'bare', monitor, () => load(bare.port, '/orders', {}, `b${run++}`, connections, seconds)),
+        ours: () => metered(ours, 'ours', monitor, () => load(ours.port, '/api/v1/orders', keys.slice(0, 1), `o${run++}`, connections, seconds)),
+        bare: () => metered(bare, 'bare', monitor, () => load(bare.port, '/orders', [], `b${run++}`, connections, seconds)),
+        tenants: () => metered(ours, 'ours', monitor, () => load(ours.port, '/api/v1/orders', keys, `t${run++}`, connections, seconds)),
       };
+      type Side = keyof typeof sides;
       // Warm-up: JIT, pools, the store row and the first plans.
       if (!smoke) {
         await sides.ours();
         await sides.bare();
+        await sides.tenants();
       }
-      const p99: Record<Mode, number[]> = { ours: [], bare: [] };
-      const cpu: Record<Mode, CpuPerOrder[]> = { ours: [], bare: [] };
+      const p99: Record<Side, number[]> = { ours: [], bare: [], tenants: [] };
+      const cpu: Record<Side, CpuPerOrder[]> = { ours: [], bare: [], tenants: [] };
       let written = 0;
-      const measure = (mode: Mode) => async () => {
-        const r = await sides[mode]();
-        if (mode === 'ours') written += r.sent;
-        p99[mode].push(r.p99);
-        cpu[mode].push(r.cpu);
+      const measure = (side: Side) => async () => {
+        const r = await sides[side]();
+        if (side !== 'bare') written += r.sent;
+        p99[side].push(r.p99);
+        cpu[side].push(r.cpu);
         const us = (ms: number) => (ms * 1000).toFixed(0);
-        ctx.log(`${mode}: ${r.ordersPerSecond.toFixed(0)} orders/s, p99 ${r.p99} ms; CPU µs/order: server ${us(r.cpu.server)}, postgres ${us(r.cpu.postgres)}, autocannon ${us(r.cpu.load)}`);
+        const label = side === 'tenants' ? `ours, ${TENANTS} tenants` : side;
+        ctx.log(`${label}: ${r.ordersPerSecond.toFixed(0)} orders/s, p99 ${r.p99} ms; CPU µs/order: server ${us(r.cpu.server)}, postgres ${us(r.cpu.postgres)}, autocannon ${us(r.cpu.load)}`);
         return r.ordersPerSecond;
       };
-      const rates = await alternate(ctx.reps, { ours: measure('ours'), bare: measure('bare') });
+      const rates = await alternate(ctx.reps, { ours: measure('ours'), bare: measure('bare'), tenants: measure('tenants') });
 
       // Every order answered 200 must have its invitation: group commit may not lose any.
       const { rows } = await monitor.pool.query<{ orders: number; invitations: number }>(
-        `SELECT (SELECT count(*) FROM orders WHERE tenant_id = $1)::int AS orders, (SELECT count(*) FROM invitations WHERE tenant_id = $1)::int AS invitations`,
-        [tenantId],
+        `SELECT (SELECT count(*) FROM orders WHERE tenant_id = ANY($1::bigint[]))::int AS orders,
+                (SELECT count(*) FROM invitations WHERE tenant_id = ANY($1::bigint[]))::int AS invitations`,
+        [tenantIds],
       );
       const counts = rows[0]!;
       if (counts.orders !== counts.invitations || counts.orders < written) {
@@ -153,7 +172,7 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
       }
 
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-      const cpuPerOrder = (mode: Mode) => median(cpu[mode].map(cpuTotal)) * 1000;
+      const cpuPerOrder = (side: Side) => median(cpu[side].map(cpuTotal)) * 1000;
       const cores = os.availableParallelism();
       return [
         ratioResult('ingest', `POST /api/v1/orders, ${connections} connections`, 'orders/s', rates.ours!, 'bare Fastify INSERT', rates.bare!, 1.0),
@@ -163,6 +182,10 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
         infoResult('ingest', 'bare CPU per order: server + postgres + autocannon', 'µs', cpuPerOrder('bare')),
         // The most ours could answer here if every core did nothing else: what the CPU an order costs allows.
         comparisonResult('ingest', `ours CPU ceiling: ${cores} cores ÷ CPU per order`, 'orders/s', (cores / cpuPerOrder('ours')) * 1e6, 'bare Fastify INSERT', rates.bare!),
+        // The same load spread over several shops: what one tenant's lock holds back.
+        comparisonResult('ingest', `POST /api/v1/orders, ${connections} connections, ${TENANTS} tenants in turn`, 'orders/s', rates.tenants!, 'bare Fastify INSERT', rates.bare!),
+        infoResult('ingest', `p99 latency, ours, ${TENANTS} tenants`, 'ms', median(p99.tenants)),
+        infoResult('ingest', `ours CPU per order, ${TENANTS} tenants: server + postgres + autocannon`, 'µs', cpuPerOrder('tenants')),
       ];
     } finally {
       await monitor.close();
