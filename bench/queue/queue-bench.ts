@@ -136,30 +136,29 @@ function ourSide(seed: { tenants: number; budget: boolean }): Side {
 
 const ours = ourSide({ tenants: 1, budget: false });
 
+/** A peer draining the same invitations as ours, one job each, whose task makes our record's writes (record-task.ts). */
+function carryingTheRecord(peer: Pick<Side, 'script' | 'env' | 'left'>, queueInvitations: (url: string) => Promise<void>): Side {
+  return {
+    ...peer,
+    async seed(url, jobs) {
+      await ours.seed(url, jobs);
+      await queueInvitations(url);
+    },
+    check: ours.check!,
+  };
+}
+
 const sides: Record<QueueSystem, Side> = {
   ours,
   'ours-tenants': ourSide({ tenants: 100, budget: true }),
-  // The same invitations as ours, one job each, whose task makes our record's writes (record-task.ts).
-  'graphile-record': {
-    script: 'queue/graphile-worker-process.ts',
-    env: (url) => ({ DATABASE_URL: withApplicationName(url) }),
-    async seed(url, jobs) {
-      await ours.seed(url, jobs);
-      await seedGraphileInvitationJobs(url);
-    },
-    left: graphileJobsLeft,
-    check: ours.check!,
-  },
-  'pg-boss-record': {
-    script: 'queue/pg-boss-process.ts',
-    env: (url) => ({ DATABASE_URL: withApplicationName(url), ...PG_BOSS_RECORD_ENV }),
-    async seed(url, jobs) {
-      await ours.seed(url, jobs);
-      await seedPgBossInvitationJobs(url);
-    },
-    left: pgBossJobsLeft,
-    check: ours.check!,
-  },
+  'graphile-record': carryingTheRecord(
+    { script: 'queue/graphile-worker-process.ts', env: (url) => ({ DATABASE_URL: withApplicationName(url) }), left: graphileJobsLeft },
+    seedGraphileInvitationJobs,
+  ),
+  'pg-boss-record': carryingTheRecord(
+    { script: 'queue/pg-boss-process.ts', env: (url) => ({ DATABASE_URL: withApplicationName(url), ...PG_BOSS_RECORD_ENV }), left: pgBossJobsLeft },
+    seedPgBossInvitationJobs,
+  ),
   'graphile-worker': {
     script: 'queue/graphile-worker-process.ts',
     env: (url) => ({ DATABASE_URL: withApplicationName(url) }),
