@@ -6,10 +6,10 @@
  * here. Every request carries a new order_ref and customer. Runs alternate (ours, bare, ours, ...)
  * and the medians of orders/s are compared. Target: ≥ 1.0 × bare.
  *
- * One tenant is the hard case: its batches take turns under its tenant lock (record-orders.ts), so
- * its orders are written one batch at a time whatever the cores. For information, a third side in
- * the same alternation sends the same load through TENANTS tenants' API keys in turn (`ours, 4
- * tenants`): batches of different tenants run side by side, as on a service with many shops.
+ * One tenant's batches take turns under its tenant lock (record-orders.ts). For information, a third
+ * side in the same alternation sends the same load through TENANTS tenants' API keys in turn (`ours,
+ * 4 tenants`): their batches run side by side, but each holds a quarter of the waiting orders — which
+ * shows how much of an order's cost is its batch's fixed cost (README, ingest, "Fourth pass").
  *
  *   npm run bench ingest            (RI_BENCH_CPU_PROF=<dir> profiles both servers)
  */
@@ -182,7 +182,7 @@ export async function runIngestBench(ctx: BenchContext): Promise<BenchResult[]> 
         infoResult('ingest', 'bare CPU per order: server + postgres + autocannon', 'µs', cpuPerOrder('bare')),
         // The most ours could answer here if every core did nothing else: what the CPU an order costs allows.
         comparisonResult('ingest', `ours CPU ceiling: ${cores} cores ÷ CPU per order`, 'orders/s', (cores / cpuPerOrder('ours')) * 1e6, 'bare Fastify INSERT', rates.bare!),
-        // The same load spread over several shops: what one tenant's lock holds back.
+        // The same load spread over several shops: batches side by side, each smaller.
         comparisonResult('ingest', `POST /api/v1/orders, ${connections} connections, ${TENANTS} tenants in turn`, 'orders/s', rates.tenants!, 'bare Fastify INSERT', rates.bare!),
         infoResult('ingest', `p99 latency, ours, ${TENANTS} tenants`, 'ms', median(p99.tenants)),
         infoResult('ingest', `ours CPU per order, ${TENANTS} tenants: server + postgres + autocannon`, 'µs', cpuPerOrder('tenants')),
