@@ -24,7 +24,7 @@ import type { RecheckRow } from '../../src/db/queue/read-send-context.ts';
 import type { Database } from '../../src/db/schema.ts';
 
 /** Our worker's default lease (WORKER_LEASE_MS). */
-const LEASE_MS = 300_000;
+const LEASE_MS = 60_000;
 
 const CLAIM = `
   WITH claimed AS (
