@@ -151,7 +151,9 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
           email = v.email, first_name = v.first_name, last_name = v.last_name, customer_group = v.customer_group, locale = v.locale, country = v.country,
           customer_timezone = v.customer_timezone, currency = v.currency, total = v.total, items = v.items, source = v.source,
           raw = CASE WHEN v.raw_given THEN v.raw::jsonb ELSE o.raw END, updated_at = ${now}
-        FROM v WHERE o.id = v.id
+        -- The ids again as an array: json_to_recordset is estimated at 100 rows whatever it holds, and
+        -- against that a join on v alone was planned as a read of every order, of every tenant.
+        FROM v WHERE o.id = v.id AND o.id = any(${updates.map((u) => u.id)}::bigint[])
         RETURNING o.*),
       e AS (INSERT INTO order_events (tenant_id, order_id, status, occurred_at, source)
             SELECT ${tenantId}, id, event_status, event_at, source FROM v WHERE event_status IS NOT NULL)
