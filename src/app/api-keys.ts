@@ -3,6 +3,9 @@
  * hash is right for a high-entropy secret — and shown exactly once, at creation.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
+import type { ApiKeysTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { createBatcher } from './create-batcher.ts';
 import type { AppDeps } from './ports.ts';
@@ -94,11 +97,8 @@ export function createApiKeyAuthenticator(deps: Pick<AppDeps, 'db' | 'clock'>): 
 async function lookUpKeys(deps: Pick<AppDeps, 'db' | 'clock'>, hashes: Buffer[]): Promise<(AuthenticatedTenant | undefined)[]> {
   // A busy shop's requests all carry the same key: ask for each key once (one parameter, not fifty).
   const distinct = [...new Map(hashes.map((h) => [h.toString('hex'), h])).values()];
-  const rows = await deps.db
-    .selectFrom('api_keys')
-    .select(['id', 'tenant_id', 'key_hash', 'revoked_at', 'last_used_at'])
-    .where('key_hash', 'in', distinct)
-    .execute();
+  const { rows } = await sql<Pick<Selectable<ApiKeysTable>, 'id' | 'tenant_id' | 'key_hash' | 'revoked_at' | 'last_used_at'>>`${prepared}
+    SELECT id, tenant_id, key_hash, revoked_at, last_used_at FROM api_keys WHERE key_hash = any(${distinct}::bytea[])`.execute(deps.db);
   const now = deps.clock.now();
   // last_used_at is informational: refreshed at most once a minute, so auth stays read-only on hot paths.
   const stale = rows.filter((r) => r.revoked_at === null && (r.last_used_at === null || now.getTime() - r.last_used_at.getTime() > 60_000));

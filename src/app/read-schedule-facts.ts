@@ -15,6 +15,7 @@
  * tenant after the probe. Suppressions have one index, their key (tenant_id, email_norm).
  */
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrderInvitationRow } from './order-invitations.ts';
 
@@ -54,7 +55,8 @@ export async function readScheduleFacts(db: Kysely<Database>, tenantId: number, 
       WHERE i.tenant_id = ${tenantId}`);
   }
   if (parts.length === 0) return facts;
-  const { rows } = await sql<Row>`${sql.join(parts, sql` UNION ALL `)}`.execute(db);
+  // At most 15 variants of the text (which parts a run needs), each prepared once per connection.
+  const { rows } = await sql<Row>`${prepared}${sql.join(parts, sql` UNION ALL `)}`.execute(db);
   const found = new Set<number>();
   for (const { kind, email_norm, at, ...invitation } of rows) {
     // Found by its order and by its order_ref: listed once.

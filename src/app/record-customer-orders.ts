@@ -15,6 +15,7 @@
  * reported them.
  */
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
 import type { Customer, Database } from '../db/schema.ts';
 import type { CheckedCustomer } from './check-order-input.ts';
 
@@ -97,7 +98,7 @@ export async function recordCustomerOrders(db: Kysely<Database>, tenantId: numbe
   const running = new Map<number, Stored>();
   if (upserts.size > 0) {
     // The subqueries read the statement's snapshot: each customer as it was before this upsert (null: new).
-    const { rows } = await sql<{ id: number; email_norm: string; was_count: number | null; was_total: number | null; was_timezone: string | null }>`
+    const { rows } = await sql<{ id: number; email_norm: string; was_count: number | null; was_total: number | null; was_timezone: string | null }>`${prepared}
       INSERT INTO customers AS c (tenant_id, email_norm, email, first_name, last_name, locale, country, timezone, customer_group,
                              orders_count, total_spent, first_order_at, last_order_at, created_at, updated_at)
       SELECT ${tenantId}, v.email_norm, v.email, v.first_name, v.last_name, v.locale, v.country, v.timezone, v.customer_group,

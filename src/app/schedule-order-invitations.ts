@@ -13,6 +13,7 @@
  * just made: the frequency cap holds within one order and within one batch.
  */
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
 import type { Database, OrderRow, Store } from '../db/schema.ts';
 import { evaluateEligibility } from '../domain/eligibility.ts';
 import type { Order } from '../domain/order.ts';
@@ -156,7 +157,7 @@ export async function scheduleOrderInvitations(deps: Pick<AppDeps, 'links' | 'lo
   const created = new Map<string, OrderInvitationRow>();
   if (candidates.size > 0) {
     // 'order' as the source: 'api' is reserved for the amino-compatible endpoint, whose rolling-hour limit counts by it.
-    const { rows: inserted } = await sql<OrderInvitationRow>`
+    const { rows: inserted } = await sql<OrderInvitationRow>`${prepared}
       WITH v AS (SELECT * FROM json_to_recordset(${JSON.stringify([...candidates.values()])}::json) AS v(campaign_id bigint, order_id bigint, order_ref text,
                  store_id bigint, email text, email_norm text, first_name text, last_name text, name text, locale text, channel text, destination text,
                  scheduled_at timestamptz, token_hash text, order_status text)),

@@ -16,6 +16,7 @@
  * values.
  */
 import { sql, type Kysely } from 'kysely';
+import { prepared } from '../db/prepared-statements.ts';
 import type { Database, OrderRow, Store } from '../db/schema.ts';
 import { emailNorm } from '../domain/email-address.ts';
 import { statusKey } from '../domain/order.ts';
@@ -32,6 +33,16 @@ type Values = {
   currency: string | null; total: number | null; items: unknown; source: string; raw: string | null; raw_given: boolean;
 };
 
+// Every column of an order, named (prepared statements never return `*`, prepared-statements.ts says why);
+// the type check below fails when OrderRow gains a column this list lacks.
+export const ORDER_COLUMNS = [
+  'id', 'tenant_id', 'store_id', 'order_ref', 'status', 'customer_id', 'email', 'first_name', 'last_name', 'customer_group', 'currency', 'total',
+  'placed_at', 'status_changed_at', 'locale', 'country', 'items', 'source', 'raw', 'customer_timezone', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof OrderRow)[];
+const everyOrderColumn: Exclude<keyof OrderRow, (typeof ORDER_COLUMNS)[number]> extends never ? true : never = true;
+void everyOrderColumn;
+const orderColumns = (alias: string) => sql.raw(ORDER_COLUMNS.map((c) => `${alias}.${c}`).join(', '));
+
 // Inserted and updated rows come back with every column, as recordOrder's answer shows them.
 const RECORD_COLUMNS = `status text, status_changed_at timestamptz, placed_at timestamptz, customer_id bigint, email text, first_name text, last_name text,
   customer_group text, locale text, country text, customer_timezone text, currency text, total numeric, items jsonb, source text, raw text, raw_given boolean`;
@@ -40,8 +51,8 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
   const key = (storeId: number, ref: string) => `${storeId}\u0000${ref}`;
   // One lock order for every batch: by store, then order_ref.
   const keys = rows.map((r) => ({ store: r.store.id, ref: r.v.orderRef })).sort((a, b) => a.store - b.store || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
-  const { rows: locked } = await sql<OrderRow>`
-    SELECT o.* FROM unnest(${keys.map((k) => k.store)}::bigint[], ${keys.map((k) => k.ref)}::text[]) AS k(store_id, order_ref)
+  const { rows: locked } = await sql<OrderRow>`${prepared}
+    SELECT ${orderColumns('o')} FROM unnest(${keys.map((k) => k.store)}::bigint[], ${keys.map((k) => k.ref)}::text[]) AS k(store_id, order_ref)
     CROSS JOIN LATERAL (SELECT * FROM orders o WHERE o.store_id = k.store_id AND o.order_ref = k.order_ref FOR UPDATE) o`.execute(db);
   if (locked.some((o) => o.tenant_id !== tenantId)) throw new Error(`a store of tenant ${tenantId} holds another tenant's orders`);
   const stored = new Map(locked.map((o) => [key(o.store_id, o.order_ref), o]));
@@ -130,7 +141,7 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
   const written = new Map<string, OrderRow>();
   if (fresh.length > 0) {
     // A new order's first status is its first history row.
-    const { rows: inserted } = await sql<OrderRow>`
+    const { rows: inserted } = await sql<OrderRow>`${prepared}
       WITH v AS (SELECT * FROM json_to_recordset(${JSON.stringify(fresh)}::json) AS v(store_id bigint, order_ref text, ${sql.raw(RECORD_COLUMNS)})),
       o AS (
         INSERT INTO orders (tenant_id, store_id, order_ref, status, status_changed_at, placed_at, customer_id, email, first_name, last_name, customer_group,
@@ -140,11 +151,11 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
         FROM v
         RETURNING *),
       e AS (INSERT INTO order_events (tenant_id, order_id, status, occurred_at, source) SELECT tenant_id, id, status, status_changed_at, source FROM o)
-      SELECT * FROM o`.execute(db);
+      SELECT ${orderColumns('o')} FROM o`.execute(db);
     for (const o of inserted) written.set(key(o.store_id, o.order_ref), o);
   }
   if (updates.length > 0) {
-    const { rows: updated } = await sql<OrderRow>`
+    const { rows: updated } = await sql<OrderRow>`${prepared}
       WITH v AS (SELECT * FROM json_to_recordset(${JSON.stringify(updates)}::json) AS v(id bigint, event_status text, event_at timestamptz, ${sql.raw(RECORD_COLUMNS)})),
       u AS (
         UPDATE orders o SET status = v.status, status_changed_at = v.status_changed_at, placed_at = v.placed_at, customer_id = v.customer_id,
@@ -157,7 +168,7 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
         RETURNING o.*),
       e AS (INSERT INTO order_events (tenant_id, order_id, status, occurred_at, source)
             SELECT ${tenantId}, id, event_status, event_at, source FROM v WHERE event_status IS NOT NULL)
-      SELECT * FROM u`.execute(db);
+      SELECT ${orderColumns('u')} FROM u`.execute(db);
     for (const o of updated) written.set(key(o.store_id, o.order_ref), o);
   }
   await profiles.uncount();

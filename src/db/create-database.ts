@@ -1,6 +1,7 @@
 /**
  * One access path in both modes: a pg.Pool — over PGlite's node-postgres adapter (embedded, default)
  * or over a PostgreSQL server (DATABASE_URL) — with Kysely on top. Nothing else in the app knows which.
+ * Its clients send the statements marked `prepared` by name (prepared-statements.ts).
  */
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,6 +10,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { capPgliteWal } from './cap-pglite-wal.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
+import { PreparingClient } from './prepared-statements.ts';
 import type { Database } from './schema.ts';
 
 // bigint (int8) columns as JS numbers: our ids and counters stay far below 2^53.
@@ -47,6 +49,7 @@ export const pgliteSettings = [`max_wal_size = ${pgliteMaxWalMb}MB`, `min_wal_si
 export async function createDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
     const pool = new pg.Pool({
+      Client: PreparingClient,
       connectionString: options.url,
       max: options.poolSize ?? 10,
       application_name: options.applicationName ?? 'review-invites',
@@ -82,7 +85,7 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
       postgresqlconf: pgliteSettings,
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
     });
-    const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+    const pool = new pg.Pool({ ...(createPgConfig(pglite) as unknown as pg.PoolConfig), Client: PreparingClient });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const walCap = capPgliteWal(pool, pgliteWalCheck);
     return {
