@@ -2,7 +2,7 @@
  * The statements marked `prepared` (src/db/prepared-statements.ts) keep their two promises:
  * - Under a generic plan — which PostgreSQL may switch to after five executions of a named statement —
  *   each still looks its keys up one by one, for a tenant newer than the statistics as for one they
- *   know: every marked statement of an order batch and of an API-key lookup is captured as the app
+ *   know: every marked statement of an order batch, an API-key lookup and a delivery's send-context read is captured as the app
  *   sends it, prepared again by hand, and executed with EXPLAIN ANALYZE under
  *   `plan_cache_mode = force_generic_plan` (rolled back); its scans may read a few rows per key, not
  *   the tenant's 5,000 orders, customers or invitations.
@@ -18,6 +18,7 @@ import { createApiKey, createApiKeyAuthenticator } from '../../src/app/api-keys.
 import { recordOrders } from '../../src/app/record-orders.ts';
 import { createTenant } from '../../src/app/tenants.ts';
 import { prepared, preparedName } from '../../src/db/prepared-statements.ts';
+import { readSendContexts } from '../../src/db/queue/read-send-context.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { anOrder } from '../orders/orders-fixture.ts';
 import { engines } from '../helpers/test-databases.ts';
@@ -146,13 +147,21 @@ describe.each(engines)('prepared statements on %s', (engine) => {
     for (const which of ['newer', 'analyzed'] as const) {
       it(`an order batch and an API-key lookup of the ${which} shop`, async () => {
         const shop = which === 'newer' ? newer : analyzed;
+        // Ten of its invitations as a worker holds them right after its claim.
+        const { rows: leased } = await sql<{ id: number; lease_token: string }>`
+          UPDATE invitations SET state = 'sending', lease_token = gen_random_uuid(), leased_until = now() + interval '1 minute'
+          WHERE id IN (SELECT id FROM invitations WHERE tenant_id = ${shop.tenantId} AND state = 'pending' ORDER BY id LIMIT 10)
+          RETURNING id, lease_token`.execute(s.deps.db);
         const plans = await genericPlans(async (db) => {
           await createApiKeyAuthenticator({ db, clock: s.deps.clock })(shop.key);
           const out = await recordOrders({ ...s.deps, db }, shop.tenantId, aBatch(shop.tenantId, 'a'));
           expect(out.every((o) => o.ok)).toBe(true);
+          const contexts = await readSendContexts(db, leased.map((l) => ({ invitationId: l.id, leaseToken: l.lease_token })));
+          expect(contexts.map((c) => c?.leaseHeld)).toEqual(leased.map(() => true));
         });
-        // The API-key lookup, the tenant lock, the orders' lock, insert and update, customers, facts, invitations.
-        expect(plans.length).toBeGreaterThanOrEqual(8);
+        // The API-key lookup, the tenant lock, the orders' lock, insert and update, customers, facts, invitations;
+        // the worker's send-context read.
+        expect(plans.length).toBeGreaterThanOrEqual(9);
         for (const p of plans) {
           expect(p.generic, p.sql).toBe(true);
           // 18 orders, each a few probes; a plan reading the tenant's rows reads thousands.

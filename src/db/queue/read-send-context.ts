@@ -5,9 +5,11 @@
  * decides on them) — plus what the channel needs to build the message.
  *
  * One statement answers for many invitations: the worker starts a claimed batch at once, so its
- * deliveries ask together (app/create-batcher.ts) and pay one round trip and one plan between them.
+ * deliveries ask together (app/create-batcher.ts) and pay one round trip between them, and the
+ * statement is planned once per connection (db/prepared-statements.ts).
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
+import { prepared } from '../prepared-statements.ts';
 import type { Campaign, Database } from '../schema.ts';
 
 /** What the send-time re-check decides on: the campaign's rules, the order's status, suppression and the DB clock, now. */
@@ -54,7 +56,7 @@ export async function readSendContext(db: Kysely<Database>, invitationId: number
 /** One answer per key, in order; undefined for an invitation that does not exist. */
 export async function readSendContexts(db: Kysely<Database>, keys: readonly SendContextKey[]): Promise<(SendContext | undefined)[]> {
   if (keys.length === 0) return [];
-  const { rows } = await sql<Row>`
+  const { rows } = await sql<Row>`${prepared}
     SELECT i.id, (i.state = 'sending' AND i.lease_token = k.lease_token) AS lease_held,
            EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = i.tenant_id AND s.email_norm = i.email_norm) AS suppressed,
            (i.completed_at IS NOT NULL) AS completed,
