@@ -35,7 +35,7 @@ type Values = {
 
 // Every column of an order, named (prepared statements never return `*`, prepared-statements.ts says why);
 // the type check below fails when OrderRow gains a column this list lacks.
-export const ORDER_COLUMNS = [
+const ORDER_COLUMNS = [
   'id', 'tenant_id', 'store_id', 'order_ref', 'status', 'customer_id', 'email', 'first_name', 'last_name', 'customer_group', 'currency', 'total',
   'placed_at', 'status_changed_at', 'locale', 'country', 'items', 'source', 'raw', 'customer_timezone', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof OrderRow)[];

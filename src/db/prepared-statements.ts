@@ -1,9 +1,10 @@
 /**
  * The statements an order batch sends every time (the tenant lock, the orders' lock and writes, the
- * customers' upsert, the scheduling facts, the invitations' write) and the API-key lookup are sent as
- * named prepared statements: parsed and planned once per connection instead of at every batch. Kysely
- * sends every statement unnamed, and on the ingest benchmark PostgreSQL spent ~1.9 ms of a batch's
- * ~6.6 ms parsing and planning them (bench/README.md, `## ingest`).
+ * customers' upsert, the scheduling facts, the invitations' write), the API-key lookup and the worker's
+ * send-context read are sent as named prepared statements: parsed and planned once per connection
+ * instead of at every batch. Kysely sends every statement unnamed, and on the ingest benchmark
+ * PostgreSQL spent ~1.9 ms of a batch's ~6.6 ms parsing and planning them (bench/README.md, `## ingest`).
+ * (The claim is a named statement of its own, db/queue/claim-invitations.ts.)
  *
  * A statement opts in by starting with `prepared` (below). Two rules for such a statement, each held by
  * test/db/prepared-statements.test.ts:
