@@ -8,20 +8,16 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Campaign, Database, Store } from '../db/schema.ts';
-import { prepared } from '../db/prepared-statements.ts';
+import { columnsOf, prepared } from '../db/prepared-statements.ts';
 import { notFound } from '../errors.ts';
 
 export type TenantForOrders = { tenant: { id: number; timezone: string }; campaigns: Campaign[]; stores: Map<string, Store> };
 
-// Every column of a campaign, named (prepared statements never return `*`, prepared-statements.ts says why);
-// the type check below fails when Campaign gains a column this list lacks.
-const CAMPAIGN_COLUMNS = [
+// Every column of a campaign, named: prepared statements never return `*` (prepared-statements.ts says why).
+const campaignColumns = columnsOf<Campaign>()([
   'id', 'tenant_id', 'slug', 'name', 'enabled', 'is_default', 'trigger_statuses', 'delay_days', 'send_window', 'criteria', 'channel', 'destinations',
   'template', 'reminders', 'expiry_days', 'frequency_cap_days', 'send_late_days', 'cancel_statuses', 'created_at', 'updated_at',
-] as const satisfies readonly (keyof Campaign)[];
-const everyCampaignColumn: Exclude<keyof Campaign, (typeof CAMPAIGN_COLUMNS)[number]> extends never ? true : never = true;
-void everyCampaignColumn;
-const campaignColumns = sql.raw(CAMPAIGN_COLUMNS.map((c) => `c.${c}`).join(', '));
+])('c');
 
 type StoreJson = Omit<Store, 'created_at'> & { created_at: string };
 

@@ -16,7 +16,7 @@
  * values.
  */
 import { sql, type Kysely } from 'kysely';
-import { prepared } from '../db/prepared-statements.ts';
+import { columnsOf, prepared } from '../db/prepared-statements.ts';
 import type { Database, OrderRow, Store } from '../db/schema.ts';
 import { emailNorm } from '../domain/email-address.ts';
 import { statusKey } from '../domain/order.ts';
@@ -33,15 +33,11 @@ type Values = {
   currency: string | null; total: number | null; items: unknown; source: string; raw: string | null; raw_given: boolean;
 };
 
-// Every column of an order, named (prepared statements never return `*`, prepared-statements.ts says why);
-// the type check below fails when OrderRow gains a column this list lacks.
-const ORDER_COLUMNS = [
+// Every column of an order, named: prepared statements never return `*` (prepared-statements.ts says why).
+const orderColumns = columnsOf<OrderRow>()([
   'id', 'tenant_id', 'store_id', 'order_ref', 'status', 'customer_id', 'email', 'first_name', 'last_name', 'customer_group', 'currency', 'total',
   'placed_at', 'status_changed_at', 'locale', 'country', 'items', 'source', 'raw', 'customer_timezone', 'created_at', 'updated_at',
-] as const satisfies readonly (keyof OrderRow)[];
-const everyOrderColumn: Exclude<keyof OrderRow, (typeof ORDER_COLUMNS)[number]> extends never ? true : never = true;
-void everyOrderColumn;
-const orderColumns = (alias: string) => sql.raw(ORDER_COLUMNS.map((c) => `${alias}.${c}`).join(', '));
+]);
 
 // Inserted and updated rows come back with every column, as recordOrder's answer shows them.
 const RECORD_COLUMNS = `status text, status_changed_at timestamptz, placed_at timestamptz, customer_id bigint, email text, first_name text, last_name text,

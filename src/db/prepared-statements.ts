@@ -39,6 +39,15 @@ export function preparedName(text: string): string | undefined {
   return name;
 }
 
+/**
+ * A table's columns spelled out for a prepared statement's select list (`alias.column, ...`), never `*`.
+ * `columnsOf<Row>()([...])` fails to compile when the list lacks a column of Row, naming it.
+ */
+export function columnsOf<Row>() {
+  return <const C extends readonly (keyof Row & string)[]>(columns: C & (Exclude<keyof Row, C[number]> extends never ? unknown : { missing: Exclude<keyof Row, C[number]> })) =>
+    (alias: string) => sql.raw(columns.map((c) => `${alias}.${c}`).join(', '));
+}
+
 /** pg's client, sending marked statements by name. The pool's `Client` in both modes (create-database.ts). */
 export class PreparingClient extends pg.Client {
   // pg's overloads: (text, values), (text, values, callback), (config), ... Kysely uses the first.
