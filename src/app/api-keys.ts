@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Selectable } from 'kysely';
-import { prepared } from '../db/prepared-statements.ts';
+import { opaque, prepared } from '../db/prepared-statements.ts';
 import type { ApiKeysTable } from '../db/schema.ts';
 import { AppError, notFound } from '../errors.ts';
 import { createBatcher } from './create-batcher.ts';
@@ -98,7 +98,7 @@ async function lookUpKeys(deps: Pick<AppDeps, 'db' | 'clock'>, hashes: Buffer[])
   // A busy shop's requests all carry the same key: ask for each key once (one parameter, not fifty).
   const distinct = [...new Map(hashes.map((h) => [h.toString('hex'), h])).values()];
   const { rows } = await sql<Pick<Selectable<ApiKeysTable>, 'id' | 'tenant_id' | 'key_hash' | 'revoked_at' | 'last_used_at'>>`${prepared}
-    SELECT id, tenant_id, key_hash, revoked_at, last_used_at FROM api_keys WHERE key_hash = any(${distinct}::bytea[])`.execute(deps.db);
+    SELECT id, tenant_id, key_hash, revoked_at, last_used_at FROM api_keys WHERE key_hash = any(${opaque(distinct, 'bytea[]')})`.execute(deps.db);
   const now = deps.clock.now();
   // last_used_at is informational: refreshed at most once a minute, so auth stays read-only on hot paths.
   const stale = rows.filter((r) => r.revoked_at === null && (r.last_used_at === null || now.getTime() - r.last_used_at.getTime() > 60_000));

@@ -15,7 +15,7 @@
  * tenant after the probe. Suppressions have one index, their key (tenant_id, email_norm).
  */
 import { sql, type Kysely } from 'kysely';
-import { prepared } from '../db/prepared-statements.ts';
+import { opaque, prepared } from '../db/prepared-statements.ts';
 import type { Database } from '../db/schema.ts';
 import type { OrderInvitationRow } from './order-invitations.ts';
 
@@ -37,19 +37,19 @@ export async function readScheduleFacts(db: Kysely<Database>, tenantId: number, 
   const parts = [];
   const invitationColumns = sql`i.id, i.campaign_id, i.order_id, i.order_ref, i.scheduled_at, i.state, i.reason_code, NULL::text AS email_norm, NULL::timestamptz AS at`;
   if (q.orderIds.length > 0) {
-    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderIds]}::bigint[]) AS k(order_id)
+    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${opaque([...q.orderIds], 'bigint[]')}) AS k(order_id)
       CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_id = k.order_id OFFSET 0) i`);
   }
   if (q.orderRefs.length > 0 && q.campaignIds.length > 0) {
-    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${[...q.orderRefs]}::text[]) AS k(order_ref)
-      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_ref = k.order_ref AND campaign_id = any(${[...q.campaignIds]}::bigint[]) OFFSET 0) i`);
+    parts.push(sql`SELECT 'invitation' AS kind, ${invitationColumns} FROM unnest(${opaque([...q.orderRefs], 'text[]')}) AS k(order_ref)
+      CROSS JOIN LATERAL (SELECT * FROM invitations WHERE order_ref = k.order_ref AND campaign_id = any(${opaque([...q.campaignIds], 'bigint[]')}) OFFSET 0) i`);
   }
   if (q.suppressionsOf.length > 0) {
-    parts.push(sql`SELECT 'suppressed', NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.email_norm, NULL FROM unnest(${[...q.suppressionsOf]}::text[]) AS k(email_norm)
+    parts.push(sql`SELECT 'suppressed', NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.email_norm, NULL FROM unnest(${opaque([...q.suppressionsOf], 'text[]')}) AS k(email_norm)
       CROSS JOIN LATERAL (SELECT email_norm FROM suppressions WHERE tenant_id = ${tenantId} AND email_norm = k.email_norm OFFSET 0) s`);
   }
   if (q.nearbyOf.length > 0) {
-    parts.push(sql`SELECT 'nearby', i.id, NULL, NULL, NULL, NULL, NULL, NULL, i.email_norm, coalesce(i.sent_at, i.scheduled_at) FROM unnest(${[...q.nearbyOf]}::text[]) AS k(email_norm)
+    parts.push(sql`SELECT 'nearby', i.id, NULL, NULL, NULL, NULL, NULL, NULL, i.email_norm, coalesce(i.sent_at, i.scheduled_at) FROM unnest(${opaque([...q.nearbyOf], 'text[]')}) AS k(email_norm)
       CROSS JOIN LATERAL (SELECT id, tenant_id, email_norm, sent_at, scheduled_at FROM invitations
                           WHERE email_norm = k.email_norm AND state IN ('pending', 'sending', 'sent') OFFSET 0) i
       WHERE i.tenant_id = ${tenantId}`);

@@ -16,7 +16,7 @@
  * values.
  */
 import { sql, type Kysely } from 'kysely';
-import { columnsOf, prepared } from '../db/prepared-statements.ts';
+import { columnsOf, opaque, prepared } from '../db/prepared-statements.ts';
 import type { Database, OrderRow, Store } from '../db/schema.ts';
 import { emailNorm } from '../domain/email-address.ts';
 import { statusKey } from '../domain/order.ts';
@@ -48,7 +48,7 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
   // One lock order for every batch: by store, then order_ref.
   const keys = rows.map((r) => ({ store: r.store.id, ref: r.v.orderRef })).sort((a, b) => a.store - b.store || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   const { rows: locked } = await sql<OrderRow>`${prepared}
-    SELECT ${orderColumns('o')} FROM unnest(${keys.map((k) => k.store)}::bigint[], ${keys.map((k) => k.ref)}::text[]) AS k(store_id, order_ref)
+    SELECT ${orderColumns('o')} FROM unnest(${opaque(keys.map((k) => k.store), 'bigint[]')}, ${opaque(keys.map((k) => k.ref), 'text[]')}) AS k(store_id, order_ref)
     CROSS JOIN LATERAL (SELECT * FROM orders o WHERE o.store_id = k.store_id AND o.order_ref = k.order_ref FOR UPDATE) o`.execute(db);
   if (locked.some((o) => o.tenant_id !== tenantId)) throw new Error(`a store of tenant ${tenantId} holds another tenant's orders`);
   const stored = new Map(locked.map((o) => [key(o.store_id, o.order_ref), o]));
@@ -160,7 +160,7 @@ export async function writeOrders(db: Kysely<Database>, tenantId: number, rows: 
           raw = CASE WHEN v.raw_given THEN v.raw::jsonb ELSE o.raw END, updated_at = ${now}
         -- The ids again as an array: json_to_recordset is estimated at 100 rows whatever it holds, and
         -- against that a join on v alone was planned as a read of every order, of every tenant.
-        FROM v WHERE o.id = v.id AND o.id = any(${updates.map((u) => u.id)}::bigint[])
+        FROM v WHERE o.id = v.id AND o.id = any(${opaque(updates.map((u) => u.id), 'bigint[]')})
         RETURNING o.*),
       e AS (INSERT INTO order_events (tenant_id, order_id, status, occurred_at, source)
             SELECT ${tenantId}, id, event_status, event_at, source FROM v WHERE event_status IS NOT NULL)

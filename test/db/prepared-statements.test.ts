@@ -6,6 +6,8 @@
  *   sends it, prepared again by hand, and executed with EXPLAIN ANALYZE under
  *   `plan_cache_mode = force_generic_plan` (rolled back); its scans may read a few rows per key, not
  *   the tenant's 5,000 orders, customers or invitations.
+ * - That generic plan is the one they run: none is planned again at every execution, however few keys
+ *   its batch holds.
  * - They outlive a migration that adds columns while the process runs: a connection that prepared them
  *   still writes the next batch, where a prepared `SELECT *` fails ("cached plan must not change result
  *   type").
@@ -169,6 +171,49 @@ describe.each(engines)('prepared statements on %s', (engine) => {
         }
       });
     }
+  });
+
+  describe('the generic plan is the one used', () => {
+    let s: TestServices;
+    beforeAll(async () => {
+      // One connection, so every execution below counts on the one that prepared them.
+      s = await createTestServices(engine, { poolSize: 1 });
+    });
+    afterAll(async () => {
+      await s?.dispose();
+    });
+
+    /**
+     * PostgreSQL re-plans a prepared statement at every execution for as long as its custom plans
+     * look cheaper than its generic one — as they did for a batch of fewer keys than the ten the
+     * generic plan assumes an array holds. Small batches, each statement run ten times or more: after
+     * its first five executions none may be planned again.
+     */
+    it('plans no marked statement again after its first five executions, even for a batch of two orders', async () => {
+      const { tenant } = await createTenant(s.deps, { name: 'Small batches' });
+      const { key } = await createApiKey(s.deps, tenant.id, 'shop');
+      const authenticate = createApiKeyAuthenticator(s.deps);
+      const customer = (n: number) => ({ email: `small${n}@example.com`, first_name: 'Small' });
+      for (let round = 1; round <= 12; round++) {
+        await authenticate(key);
+        const out = await recordOrders(s.deps, tenant.id, [
+          anOrder(`small-${round}`, { status: 'processing', customer: customer(round) }),
+          // The previous round's order completes: an update, and an invitation.
+          anOrder(`small-${round - 1}`, { status: 'completed', customer: customer(round - 1), status_changed_at: `2026-07-${10 + round}T08:00:00Z` }),
+        ]);
+        expect(out.map((o) => (o.ok ? 'ok' : String(o.error)))).toEqual(['ok', 'ok']);
+        const { rows: leased } = await sql<{ id: number; lease_token: string }>`
+          UPDATE invitations SET state = 'sending', lease_token = gen_random_uuid(), leased_until = now() + interval '1 minute'
+          WHERE id = (SELECT max(id) FROM invitations WHERE tenant_id = ${tenant.id}) RETURNING id, lease_token`.execute(s.deps.db);
+        await readSendContexts(s.deps.db, leased.map((l) => ({ invitationId: l.id, leaseToken: l.lease_token })));
+      }
+      const { rows } = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        SELECT statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements WHERE name LIKE 'ri\\_%'`.execute(s.deps.db);
+      const often = rows.filter((r) => r.generic_plans + r.custom_plans >= 10);
+      // The key lookup, the tenant lock, the orders' lock, insert and update, customers, facts, invitations, send context.
+      expect(often.length).toBeGreaterThanOrEqual(9);
+      expect(often.filter((r) => r.custom_plans > 5).map((r) => `${r.custom_plans} of ${r.generic_plans + r.custom_plans} planned again: ${r.statement}`)).toEqual([]);
+    });
   });
 
   describe('a migration adding columns under a running process', () => {

@@ -9,7 +9,7 @@
  * statement is planned once per connection (db/prepared-statements.ts).
  */
 import { sql, type Kysely, type SqlBool } from 'kysely';
-import { prepared } from '../prepared-statements.ts';
+import { opaque, prepared } from '../prepared-statements.ts';
 import type { Campaign, Database } from '../schema.ts';
 
 /** What the send-time re-check decides on: the campaign's rules, the order's status, suppression and the DB clock, now. */
@@ -66,7 +66,7 @@ export async function readSendContexts(db: Kysely<Database>, keys: readonly Send
            c.enabled, c.trigger_statuses, c.delay_days, c.send_window, c.criteria, c.frequency_cap_days, c.send_late_days, c.cancel_statuses,
            (SELECT o.status FROM orders o WHERE o.id = i.order_id AND o.tenant_id = i.tenant_id) AS order_status,
            now() AS db_now
-    FROM unnest(${keys.map((k) => k.invitationId)}::bigint[], ${keys.map((k) => k.leaseToken)}::uuid[]) AS k(id, lease_token)
+    FROM unnest(${opaque(keys.map((k) => k.invitationId), 'bigint[]')}, ${opaque(keys.map((k) => k.leaseToken), 'uuid[]')}) AS k(id, lease_token)
     JOIN invitations i ON i.id = k.id
     JOIN tenants t ON t.id = i.tenant_id
     JOIN campaigns c ON c.id = i.campaign_id`.execute(db);
