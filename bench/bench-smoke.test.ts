@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from './bench-result.ts';
 import { benches } from './benches.ts';
+import { runBatchLoop } from './ingest/batch-loop.ts';
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 
@@ -24,4 +25,15 @@ describe.skipIf(!serverUrl)('benchmarks at smoke size', () => {
       if (r.target !== null) expect(typeof r.pass).toBe('boolean');
     }
   }, 600_000);
+
+  it('the batch loop (bench/ingest/batch-loop.ts) reports its figures, and no statement planned again', async () => {
+    const figures = await runBatchLoop(serverUrl!, [1, 3], 12);
+    expect(figures.map((f) => f.size)).toEqual([1, 3]);
+    for (const f of figures) {
+      expect(f.orders).toBe(12);
+      expect(f.wallMsPerBatch).toBeGreaterThan(0);
+      expect(f.pgCpuUsPerOrder === null || f.pgCpuUsPerOrder >= 0).toBe(true);
+      expect(f.plannedAgain).toEqual([]);
+    }
+  }, 120_000);
 });
