@@ -8,7 +8,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Campaign, Database, Store } from '../db/schema.ts';
-import { columnsOf, prepared } from '../db/prepared-statements.ts';
+import { columnsOf, opaque, prepared } from '../db/prepared-statements.ts';
 import { notFound } from '../errors.ts';
 
 export type TenantForOrders = { tenant: { id: number; timezone: string }; campaigns: Campaign[]; stores: Map<string, Store> };
@@ -24,7 +24,7 @@ type StoreJson = Omit<Store, 'created_at'> & { created_at: string };
 export async function lockTenantForOrders(db: Kysely<Database>, tenantId: number, storeCodes: readonly string[]): Promise<TenantForOrders> {
   const { rows } = await sql<Campaign & { tenant_timezone: string; batch_stores: StoreJson[] | null }>`${prepared}
     SELECT t.timezone AS tenant_timezone,
-           (SELECT json_agg(s) FROM stores s WHERE s.tenant_id = t.id AND s.code = any(${[...storeCodes]}::text[])) AS batch_stores,
+           (SELECT json_agg(s) FROM stores s WHERE s.tenant_id = t.id AND s.code = any(${opaque([...storeCodes], 'text[]')})) AS batch_stores,
            ${campaignColumns}
     FROM tenants t LEFT JOIN campaigns c ON c.tenant_id = t.id
     WHERE t.id = ${tenantId}

@@ -6,11 +6,13 @@
  * PostgreSQL spent ~1.9 ms of a batch's ~6.6 ms parsing and planning them (bench/README.md, `## ingest`).
  * (The claim is a named statement of its own, db/queue/claim-invitations.ts.)
  *
- * A statement opts in by starting with `prepared` (below). Two rules for such a statement, each held by
+ * A statement opts in by starting with `prepared` (below). Three rules for such a statement, each held by
  * test/db/prepared-statements.test.ts:
- * - Its plan may become generic (PostgreSQL switches after five executions when a generic plan looks no
+ * - Its plan becomes generic (PostgreSQL switches after five executions when a generic plan looks no
  *   dearer), so its lookups must stay key by key with the parameters unknown to the planner — also for a
  *   tenant newer than the statistics.
+ * - Its arrays of keys go in through `opaque()` (below), or the generic plan is never used for batches
+ *   of fewer than ten keys: the statement is planned again at every execution.
  * - It names the columns it returns, never `*` of a table: a connection keeps its statements, and a
  *   migration that adds a column under a running process would otherwise fail them with "cached plan
  *   must not change result type".
