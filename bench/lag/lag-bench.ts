@@ -25,7 +25,8 @@ import { timeDrain } from '../queue/time-drain.ts';
 const TARGET_P99_MS = 2000;
 const PROCESSES = 2;
 
-export type LagRun = { p50Ms: number; p99Ms: number; maxMs: number; count: number };
+/** cpuUs: CPU per invitation during the run, µs, of the workers and of their PostgreSQL backends (what waking costs). */
+export type LagRun = { p50Ms: number; p99Ms: number; maxMs: number; count: number; cpuUs: { workers: number; postgres: number } };
 
 export type LagOptions = { rate: number; seconds: number; env?: Record<string, string>; profileDir?: string };
 
@@ -39,7 +40,7 @@ export function measureLagOnce(serverUrl: string, options: LagOptions): Promise<
     const database = await createDatabase({ kind: 'postgres', url, poolSize: 2 });
     try {
       await migrate(database.pool);
-      await timeDrain({
+      const timing = await timeDrain({
         script: 'queue/our-worker-process.ts',
         processes: PROCESSES,
         jobs: count,
@@ -62,7 +63,8 @@ export function measureLagOnce(serverUrl: string, options: LagOptions): Promise<
         FROM (SELECT extract(epoch FROM sent_at - scheduled_at) * 1000 AS lag FROM invitations WHERE state = 'sent') l`);
       const r = rows[0]!;
       if (r.n !== count) throw new Error(`lag: ${r.n} of ${count} invitations sent`);
-      return { p50Ms: Number(r.p50), p99Ms: Number(r.p99), maxMs: Number(r.max), count };
+      const cpuUs = { workers: timing.workerCpuMsPerJob * 1000, postgres: timing.postgresCpuMsPerJob * 1000 };
+      return { p50Ms: Number(r.p50), p99Ms: Number(r.p99), maxMs: Number(r.max), count, cpuUs };
     } finally {
       await database.close();
     }
@@ -73,7 +75,8 @@ export async function measureLag(ctx: Pick<BenchContext, 'databaseUrl' | 'reps' 
   const runs: LagRun[] = [];
   for (let i = 0; i < ctx.reps; i++) {
     const run = await measureLagOnce(ctx.databaseUrl, options);
-    ctx.log(`${run.count} invitations at ${options.rate}/s, ${PROCESSES} workers: lag p50 ${run.p50Ms.toFixed(0)} ms, p99 ${run.p99Ms.toFixed(0)} ms, max ${run.maxMs.toFixed(0)} ms`);
+    ctx.log(`${run.count} invitations at ${options.rate}/s, ${PROCESSES} workers: lag p50 ${run.p50Ms.toFixed(0)} ms, p99 ${run.p99Ms.toFixed(0)} ms, max ${run.maxMs.toFixed(0)} ms; ` +
+        `CPU µs/invitation: workers ${run.cpuUs.workers.toFixed(0)}, postgres ${run.cpuUs.postgres.toFixed(0)}`);
     runs.push(run);
   }
   return {
@@ -81,6 +84,7 @@ export async function measureLag(ctx: Pick<BenchContext, 'databaseUrl' | 'reps' 
     p99Ms: median(runs.map((r) => r.p99Ms)),
     maxMs: median(runs.map((r) => r.maxMs)),
     count: runs[0]!.count,
+    cpuUs: { workers: median(runs.map((r) => r.cpuUs.workers)), postgres: median(runs.map((r) => r.cpuUs.postgres)) },
   };
 }
 
@@ -95,6 +99,7 @@ export const lagBench: Bench = {
       ceilingResult('lag', `p99 due → sent, ${label}`, 'ms', lag.p99Ms, TARGET_P99_MS),
       infoResult('lag', `p50 due → sent, ${label}`, 'ms', lag.p50Ms),
       infoResult('lag', `max due → sent, ${label}`, 'ms', lag.maxMs),
+      infoResult('lag', `CPU per invitation, ${label}: workers + postgres`, 'µs', lag.cpuUs.workers + lag.cpuUs.postgres),
     ];
   },
 };
