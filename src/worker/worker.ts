@@ -4,10 +4,11 @@
  * - It claims only as many invitations as it has free delivery slots (up to batchSize, once at least
  *   half the slots are free), so a claimed invitation is called out at once: its lease does not age in
  *   a local queue, and a crash leaves as `uncertain` only what was really in flight. A full claim (or
- *   a tenant's full share) re-loops at once; otherwise it waits pollIntervalMs, or until
- *   services.wake emits 'wake' or a delivery ends. A claim that found nothing due sleeps only until
- *   the next pending invitation falls due, when that is sooner (but at least DUE_WAIT_FLOOR_MS):
- *   an invitation due between two polls goes out on time, not up to a poll interval late.
+ *   a tenant's full share) re-loops at once, as soon as slots are free. A claim that took all that
+ *   was due sleeps until the next pending invitation falls due — at least DUE_WAIT_FLOOR_MS, at
+ *   most pollIntervalMs — or until services.wake emits 'wake': an invitation due between two polls
+ *   goes out on time, not up to a poll interval late, and a steady flow is claimed in batches, not
+ *   one invitation per claim.
  * - Database errors never kill it: it logs, backs off (capped) and keeps going — the DB may restart.
  * - stop({ graceMs }): no more claims; in-flight deliveries get graceMs to finish, then their calls are
  *   aborted (whatever they were doing is classified and recorded, fenced), and every lease still held
@@ -67,9 +68,9 @@ export type StartableWorker = Worker & { start(): void };
 
 const MAX_DB_BACKOFF_MS = 30_000;
 /**
- * An idle worker waking for the next due invitation sleeps at least this long: a steady flow due a
- * millisecond apart costs it at most ~10 empty claims a second, not one per invitation. (bench/README
- * `## lag`: 25, 50 and 100 ms gave the same p99, ~10 ms, and 100 ms the least CPU.)
+ * A worker that took all that was due sleeps at least this long before it claims again: a steady
+ * flow due a millisecond apart is claimed ~10 times a second per worker, in batches, instead of an
+ * invitation or two per claim (bench/README `## lag`, "Idle wait").
  */
 const DUE_WAIT_FLOOR_MS = 100;
 /** After the grace period, aborted calls get this long to report before their leases are released. */
@@ -115,16 +116,10 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
   let periodic: PeriodicTasks | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   let nudge: (() => void) | undefined;
-  /** Counts nudges, so one that comes while the loop is not in pause() is not lost. */
-  let nudges = 0;
-  const poke = () => {
-    nudges++;
-    nudge?.();
-  };
   let wakePending = false;
   const onWake = () => {
     wakePending = true;
-    poke();
+    nudge?.();
   };
 
   const observer = options.observer ?? services.metrics;
@@ -152,7 +147,7 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
   const launch = (claimed: ClaimedInvitation, counts: RunCounts): Promise<void> => {
     const running: Promise<void> = deliver(claimed, counts).finally(() => {
       active.delete(running);
-      poke();
+      nudge?.();
     });
     active.add(running);
     return running;
@@ -176,7 +171,7 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
       nudge = done;
     });
 
-  /** After a claim that found nothing: until the next invitation falls due, within [DUE_WAIT_FLOOR_MS, pollIntervalMs]. */
+  /** After a claim that took all that was due: until the next invitation falls due, within [DUE_WAIT_FLOOR_MS, pollIntervalMs]. */
   const idleWait = async (claimStartedMs: number): Promise<number> => {
     try {
       const ms = await nextDueInMs(services.deps.db, { sinceMs: performance.now() - claimStartedMs + 1, withinMs: pollIntervalMs });
@@ -216,11 +211,10 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
       if (stopping) break;
       for (const c of result.claimed) void launch(c, totals);
       if (result.more || wakePending) continue;
-      // Deliveries in flight end the pause as they finish; with none, the next due time does.
-      const seen = nudges;
-      const wait = result.claimed.length > 0 ? pollIntervalMs : await idleWait(claimStartedMs);
-      if (nudges !== seen || stopping) continue;
-      await pause(wait);
+      // Nothing more is due now. Finished deliveries free slots but bring no work: they do not end
+      // this sleep; the next due time, a wake or stop() does.
+      const until = performance.now() + (await idleWait(claimStartedMs));
+      while (!stopping && !wakePending && performance.now() < until) await pause(until - performance.now());
     }
   };
 

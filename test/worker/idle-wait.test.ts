@@ -73,4 +73,32 @@ describe.each(engines)('idle wait on %s', (engine) => {
     expect(row.sent_at!.getTime()).toBeGreaterThanOrEqual(row.scheduled_at.getTime()); // never early
     expect(sink.countMessageId(`<invitation-${invitation.id}@reviews.example.test>`)).toBe(1);
   });
+
+  it('a claim that took all that was due is followed by one at the next due time, not by one per finished delivery', async () => {
+    const now = await invite(new Date(Date.now() - 1000));
+    const later = await invite(new Date(Date.now() + 1500));
+    // Every claim the worker sends, counted on its way to the database (the worker uses this pool).
+    const pool = s.database.pool;
+    const query = pool.query.bind(pool);
+    let claims = 0;
+    pool.query = ((...args: Parameters<typeof query>) => {
+      const name = (args[0] as { name?: string } | null)?.name;
+      if (name?.startsWith('claim-invitations')) claims++;
+      return query(...args);
+    }) as typeof pool.query;
+    const worker = startWorker(s, { periodicTasks: false, pollIntervalMs: 60_000 });
+    try {
+      for (const deadline = Date.now() + 15_000; (await invitationRow(s, later.id)).state !== 'sent'; ) {
+        if (Date.now() > deadline) throw new Error(`not sent 15 s after start: ${(await invitationRow(s, later.id)).state}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await worker.stop({ graceMs: 2000 });
+      pool.query = query;
+    }
+    expect((await invitationRow(s, now.id)).state).toBe('sent');
+    // The first claim takes the due one; the first delivery's end starts no claim (nothing more was
+    // due); the second claim, when the later one falls due, takes it.
+    expect(claims).toBe(2);
+  });
 });
