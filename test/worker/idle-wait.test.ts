@@ -23,6 +23,19 @@ describe.each(engines)('idle wait on %s', (engine) => {
   const dueInSeconds = (id: number, seconds: number) =>
     sql`UPDATE invitations SET scheduled_at = now() + ${seconds}::float8 * interval '1 second' WHERE id = ${id}`.execute(s.deps.db);
 
+  /** A worker polling every 60 s, never woken: it runs until the invitation is sent, for at most 15 s. */
+  const runWorkerUntilSent = async (id: number) => {
+    const worker = startWorker(s, { periodicTasks: false, pollIntervalMs: 60_000 });
+    try {
+      for (const deadline = Date.now() + 15_000; (await invitationRow(s, id)).state !== 'sent'; ) {
+        if (Date.now() > deadline) throw new Error(`not sent 15 s after start: ${(await invitationRow(s, id)).state}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await worker.stop({ graceMs: 2000 });
+    }
+  };
+
   beforeAll(async () => {
     sink = await startSmtpSink();
     s = await createTestServices(engine, { env: { SMTP_URL: sink.url, SMTP_TIMEOUT_MS: '2000' } });
@@ -58,17 +71,9 @@ describe.each(engines)('idle wait on %s', (engine) => {
 
   it('a worker that found nothing due delivers the next invitation when it falls due, not a poll interval later', async () => {
     const invitation = await invite(new Date(Date.now() + 1500));
-    // Polling every 60 s and never woken (the invitation was not due when it was created): only the
-    // next due time can end the worker's sleep within the 15 s this test waits.
-    const worker = startWorker(s, { periodicTasks: false, pollIntervalMs: 60_000 });
-    try {
-      for (const deadline = Date.now() + 15_000; (await invitationRow(s, invitation.id)).state !== 'sent'; ) {
-        if (Date.now() > deadline) throw new Error(`not sent 15 s after start: ${(await invitationRow(s, invitation.id)).state}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    } finally {
-      await worker.stop({ graceMs: 2000 });
-    }
+    // Not due when it was created, so nothing wakes the worker: only the next due time can end its
+    // sleep within the 15 s this test waits.
+    await runWorkerUntilSent(invitation.id);
     const row = await invitationRow(s, invitation.id);
     expect(row.sent_at!.getTime()).toBeGreaterThanOrEqual(row.scheduled_at.getTime()); // never early
     expect(sink.countMessageId(`<invitation-${invitation.id}@reviews.example.test>`)).toBe(1);
@@ -86,14 +91,9 @@ describe.each(engines)('idle wait on %s', (engine) => {
       if (name?.startsWith('claim-invitations')) claims++;
       return query(...args);
     }) as typeof pool.query;
-    const worker = startWorker(s, { periodicTasks: false, pollIntervalMs: 60_000 });
     try {
-      for (const deadline = Date.now() + 15_000; (await invitationRow(s, later.id)).state !== 'sent'; ) {
-        if (Date.now() > deadline) throw new Error(`not sent 15 s after start: ${(await invitationRow(s, later.id)).state}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await runWorkerUntilSent(later.id);
     } finally {
-      await worker.stop({ graceMs: 2000 });
       pool.query = query;
     }
     expect((await invitationRow(s, now.id)).state).toBe('sent');
