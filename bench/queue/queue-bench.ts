@@ -260,8 +260,8 @@ export async function measureQueues(
   );
 }
 
-/** Jobs per drain when the whole suite runs: five sides, two process counts, three runs each — 4-6 minutes here. */
-const SUITE_JOBS = 10_000;
+/** Jobs per drain when the whole suite runs: five sides, two process counts, three runs each — 3-4 minutes here. */
+const SUITE_JOBS = 6_000;
 
 export const queueBench: Bench = {
   name: 'queue',
