@@ -175,7 +175,8 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
   const idleWait = async (claimStartedMs: number): Promise<number> => {
     try {
       const ms = await nextDueInMs(services.deps.db, { sinceMs: performance.now() - claimStartedMs + 1, withinMs: pollIntervalMs });
-      return ms === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(DUE_WAIT_FLOOR_MS, ms));
+      // Rounded up: a wake a fraction of a millisecond early finds nothing due and costs a claim.
+      return ms === null ? pollIntervalMs : Math.min(pollIntervalMs, Math.max(DUE_WAIT_FLOOR_MS, Math.ceil(ms)));
     } catch (err) {
       // The claim just worked; if this read fails, the next claim reports the database's trouble.
       logger.warn({ err }, 'could not read when the next invitation is due; polling');
@@ -213,7 +214,10 @@ export function createWorker(services: Services, options: WorkerOptions = {}): S
       if (result.more || wakePending) continue;
       // Nothing more is due now. Finished deliveries free slots but bring no work: they do not end
       // this sleep; the next due time, a wake or stop() does.
-      const until = performance.now() + (await idleWait(claimStartedMs));
+      // Timed from the answer, not from before the read: the database measured the wait when the read
+      // began, so counting from before it would wake early by its round trip (an empty claim under load).
+      const waitMs = await idleWait(claimStartedMs);
+      const until = performance.now() + waitMs;
       while (!stopping && !wakePending && performance.now() < until) await pause(until - performance.now());
     }
   };
