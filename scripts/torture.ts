@@ -312,8 +312,9 @@ async function dropsRecorded(db: DatabaseHandle, messageIds: string[]): Promise<
     const uncertain = attempts.filter((a) => a.outcome === 'uncertain');
     const sweeper = uncertain.filter((a) => a.error === 'lease expired').length;
     const channel = uncertain.length - sweeper;
-    byChannel += Math.min(drops, channel);
-    bySweeper += Math.min(drops - Math.min(drops, channel), sweeper);
+    const fromChannel = Math.min(drops, channel);
+    byChannel += fromChannel;
+    bySweeper += Math.min(drops - fromChannel, sweeper);
     if (uncertain.length < drops) {
       unrecorded.push(`invitation ${id}: ${drops} drop(s), attempts ${attempts.map((a) => `${a.attempt} ${a.outcome ?? 'open'}${a.error ? ` (${a.error})` : ''}`).join(', ')}`);
     }

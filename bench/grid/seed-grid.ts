@@ -77,8 +77,8 @@ async function seedChunk(
 
 /**
  * Runs a bulk load with the non-unique indexes of `tables` dropped, then builds them again (the unique
- * ones stay, so the load is still checked). At 1,000,000 invitations the grid's seeding drops from
- * ~114 s to ~70 s: a bulk insert maintains 18 indexes row by row, a build sorts each once. The built
+ * ones stay, so the load is still checked). At 1,000,000 invitations the grid's seeding took 113 s,
+ * and 67-82 s this way: a bulk insert maintains 18 indexes row by row, a build sorts each once. The built
  * indexes are denser than grown ones (577 against 719 MB for the invitations'); bench/README `## grid`
  * has the p95 of both. A failed load leaves the indexes dropped: the benchmark's database is scratch.
  */
