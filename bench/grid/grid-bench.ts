@@ -15,7 +15,7 @@ import { createTenant } from '../../src/app/tenants.ts';
 import { createDatabase } from '../../src/db/create-database.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { cursorAt, gridCombinations } from './grid-combinations.ts';
-import { seedGrid, withIndexesBuiltAfter } from './seed-grid.ts';
+import { seedGrid, withIndexesAndForeignKeysAfter } from './seed-grid.ts';
 import { ceilingResult, percentile, type Bench } from '../bench-result.ts';
 import { withScratchDatabase } from '../bench-database.ts';
 
@@ -39,11 +39,11 @@ async function measureGrid(url: string, rows: number, runs: number, log: (line: 
     const small = await createTenant(deps, { name: 'Small Shop' });
     const big = await createTenant(deps, { name: 'Big Shop' });
     const started = performance.now();
-    await withIndexesBuiltAfter(database.db, ['orders', 'invitations', 'invitation_search'], async () => {
+    await withIndexesAndForeignKeysAfter(database.db, ['orders', 'invitations', 'invitation_search'], async () => {
       await seedGrid(database.db, small.tenant.id, Math.max(1, Math.floor(rows / 50)), now);
       await seedGrid(database.db, big.tenant.id, rows, now);
     });
-    log(`seeded ${rows} invitations in ${((performance.now() - started) / 1000).toFixed(1)} s (indexes built after the load)`);
+    log(`seeded ${rows} invitations in ${((performance.now() - started) / 1000).toFixed(1)} s (indexes and foreign keys built after the load)`);
     await database.pool.query('VACUUM ANALYZE invitations');
     await database.pool.query('VACUUM ANALYZE orders');
 

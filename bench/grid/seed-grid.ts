@@ -76,16 +76,29 @@ async function seedChunk(
 }
 
 /**
- * Runs a bulk load with the non-unique indexes of `tables` dropped, then builds them again (the unique
- * ones stay, so the load is still checked). At 1,000,000 invitations the grid's seeding took 113 s,
- * and 67-82 s this way: a bulk insert maintains 18 indexes row by row, a build sorts each once. The built
- * indexes are denser than grown ones (577 against 719 MB for the invitations'); bench/README `## grid`
- * has the p95 of both. A failed load leaves the indexes dropped: the benchmark's database is scratch.
+ * Runs a bulk load the way PostgreSQL's manual advises ("Populating a Database"): the non-unique indexes
+ * and the foreign keys of `tables` dropped, then the indexes built and the foreign keys added again,
+ * which checks every loaded row against its parent in one join per key. The unique keys stay, so the
+ * load is checked as it goes too.
+ * - Indexes: a bulk insert maintains 18 indexes row by row, a build sorts each once. The built indexes
+ *   are denser than grown ones (577 against 719 MB for the invitations'); bench/README `## grid` has the
+ *   p95 of both.
+ * - Foreign keys: checked row by row, each check is a query that also locks the parent row FOR KEY
+ *   SHARE, writing every order's page a second time; added after, the seven keys take ~3 s.
+ * At 1,000,000 invitations the grid's seeding took 113 s with neither (2026-12-07), and on 2026-12-08 in
+ * the same hour 121–122 s with only the indexes built after and 77–81 s with both (the inserts alone:
+ * 96 → 53 s).
+ * A failed load leaves them dropped: the benchmark's database is scratch.
  */
-export async function withIndexesBuiltAfter<T>(db: Kysely<Database>, tables: readonly string[], load: () => Promise<T>): Promise<T> {
+export async function withIndexesAndForeignKeysAfter<T>(db: Kysely<Database>, tables: readonly string[], load: () => Promise<T>): Promise<T> {
+  const regclasses = tables.map((t) => `public.${t}`);
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
-    FROM pg_index i WHERE i.indrelid = any(${tables.map((t) => `public.${t}`)}::regclass[]) AND NOT i.indisunique`.execute(db);
+    FROM pg_index i WHERE i.indrelid = any(${regclasses}::regclass[]) AND NOT i.indisunique`.execute(db);
+  const { rows: foreignKeys } = await sql<{ table: string; name: string; definition: string }>`
+    SELECT c.conrelid::regclass::text AS table, quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS definition
+    FROM pg_constraint c WHERE c.conrelid = any(${regclasses}::regclass[]) AND c.contype = 'f'`.execute(db);
+  for (const key of foreignKeys) await sql.raw(`ALTER TABLE ${key.table} DROP CONSTRAINT ${key.name}`).execute(db);
   for (const index of indexes) await sql`DROP INDEX ${sql.raw(index.name)}`.execute(db);
   const loaded = await load();
   await db.connection().execute(async (conn) => {
@@ -93,5 +106,6 @@ export async function withIndexesBuiltAfter<T>(db: Kysely<Database>, tables: rea
     for (const index of indexes) await sql.raw(index.definition).execute(conn);
     await sql`RESET maintenance_work_mem`.execute(conn);
   });
+  for (const key of foreignKeys) await sql.raw(`ALTER TABLE ${key.table} ADD CONSTRAINT ${key.name} ${key.definition}`).execute(db);
   return loaded;
 }
