@@ -68,6 +68,7 @@ const cases: Array<[string, OutgoingEmail]> = [
   ['quotes, commas and an at sign in the name; an internationalized domain', email({
     to: { name: 'Doe, "Jane" @ home', address: 'jane@bücher.example' },
   })],
+  ['a customer without a name', email({ to: { name: '', address: 'anon@example.com' } })],
   ['an emoji subject long enough to fold', email({ subject: '🙂 '.repeat(4) + 'How was your order of the very long product name that goes on and on for a while?' })],
   ['long lines, trailing whitespace and leading dots', email({ text: 'x'.repeat(200) + '  \n.\n..\nend \t', html: '<p>' + 'y'.repeat(300) + ' </p>\r\n.' })],
   ...[1, 2, 3, 4, 5, 6].map((seed): [string, OutgoingEmail] => [
