@@ -85,9 +85,8 @@ async function seedChunk(
  *   p95 of both.
  * - Foreign keys: checked row by row, each check is a query that also locks the parent row FOR KEY
  *   SHARE, writing every order's page a second time; added after, the seven keys take ~3 s.
- * At 1,000,000 invitations the grid's seeding took 113 s with neither (2026-12-07), and on 2026-12-08 in
- * the same hour 121–122 s with only the indexes built after and 77–81 s with both (the inserts alone:
- * 96 → 53 s).
+ * At 1,000,000 invitations the grid's seeding took 113 s with neither (2026-12-07); on 2026-12-08,
+ * alternating, 114.8 · 114.4 s with only the indexes built after and 66.4 · 69.5 s with both.
  * A failed load leaves them dropped: the benchmark's database is scratch.
  */
 export async function withIndexesAndForeignKeysAfter<T>(db: Kysely<Database>, tables: readonly string[], load: () => Promise<T>): Promise<T> {
