@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { GridCursor, GridOrder, GridSort } from '../../src/app/grid-cursor.ts';
 import type { InvitationFilter, InvitationFilterInput } from '../../src/app/invitation-filter.ts';
-import { gridRangeIds } from '../../src/app/list-invitations.ts';
+import { cursorValue, gridRangeIds } from '../../src/app/list-invitations.ts';
 import type { AppDeps } from '../../src/app/ports.ts';
 
 export type GridCombination = {
@@ -56,5 +56,8 @@ export async function cursorAt(
   if (k < 1) return undefined;
   const inNulls = sort === 'sent_at' && k > valued;
   const row = await gridRangeIds(deps, tenantId, filter, req, inNulls, undefined).limit(1).offset(inNulls ? k - valued - 1 : k - 1).executeTakeFirstOrThrow();
-  return sort === 'id' ? { sort, order, id: row.id } : { sort, order, id: row.id, value: row.sort_value };
+  if (sort === 'id') return { sort, order, id: row.id };
+  if (inNulls) return { sort, order, id: row.id, value: null };
+  const { value } = await deps.db.selectFrom('invitations as i').select(cursorValue(sql.ref(`i.${sort}`)).as('value')).where('i.id', '=', row.id).executeTakeFirstOrThrow();
+  return { sort, order, id: row.id, value };
 }

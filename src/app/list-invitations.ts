@@ -97,7 +97,9 @@ type Row = {
  */
 export function gridRangeQuery(deps: Pick<Deps, 'db' | 'clock'>, tenantId: number, filter: InvitationFilter, req: GridPageRequest, nulls: boolean, after: GridCursor | undefined, limit: number) {
   const column = sql.ref(`i.${req.sort}`);
-  // The page's ids first, the columns shown after: joins for 50 rows, not for every candidate.
+  // The page's ids first, the columns shown after: joins for 50 rows, not for every candidate. The
+  // cursor's text too: formatted in the range, it was computed for every row the range sorted.
+  const byValue = req.sort !== 'id' && !nulls;
   let query = deps.db
     .selectFrom(gridRangeIds(deps, tenantId, filter, req, nulls, after).limit(limit).as('p'))
     .innerJoin('invitations as i', 'i.id', 'p.id')
@@ -106,21 +108,24 @@ export function gridRangeQuery(deps: Pick<Deps, 'db' | 'clock'>, tenantId: numbe
     .select([
       'i.id', 'i.tenant_id', 'i.campaign_id', 'i.order_ref', 's.code as store', 'i.first_name', 'i.last_name', 'i.email', sql<Date | null>`i.order_placed_at`.as('order_date'),
       'c.slug as campaign', 'i.scheduled_at', 'i.sent_at', 'i.state as status', 'i.reason_code', 'i.destination', 'i.channel', 'i.attempts',
-      'i.last_error', 'i.created_at', 'p.sort_value',
+      'i.last_error', 'i.created_at',
+      byValue ? cursorValue(column).as('sort_value') : sql<string | null>`NULL::text`.as('sort_value'),
     ]);
   query = req.sort !== 'id' ? query.orderBy(column, req.order).orderBy('i.id', req.order) : query.orderBy('i.id', req.order);
   return query;
 }
 
-/** The ids (and sort values) of one keyset range, in page order, without a limit. */
+/** A sort column's value as a cursor carries it: UTC text with microseconds (a JS Date holds milliseconds). */
+export function cursorValue(column: Expression<unknown>) {
+  return sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** The ids of one keyset range, in page order, without a limit. */
 export function gridRangeIds(deps: Pick<Deps, 'db' | 'clock'>, tenantId: number, filter: InvitationFilter, req: GridPageRequest, nulls: boolean, after: GridCursor | undefined) {
   const dir = req.order;
   const byValue = req.sort !== 'id' && !nulls;
   const column = sql.ref(`i.${req.sort}`);
-  let page = applyInvitationFilter(gridSource(deps.db), tenantId, filter, deps.clock.now()).select([
-    'i.id',
-    byValue ? sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('sort_value') : sql<string | null>`NULL::text`.as('sort_value'),
-  ]);
+  let page = applyInvitationFilter(gridSource(deps.db), tenantId, filter, deps.clock.now()).select('i.id');
   if (nulls) page = page.where('i.sent_at', 'is', null);
   else if (req.sort === 'sent_at') page = page.where('i.sent_at', 'is not', null);
   if (after !== undefined) page = page.where(keysetCondition(req.sort, dir, after, byValue));
