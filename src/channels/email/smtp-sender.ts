@@ -6,7 +6,8 @@
  *
  * To tell "lost before the end of DATA" (safe to retry) from "lost after it" (maybe delivered), each
  * message carries a probe: the end of its message stream (probed below), which comes when the SMTP
- * data stream has consumed the whole message, right before nodemailer writes the terminating dot. The pool's own requeue only ever resends a message none of which was read.
+ * data stream has consumed the whole message, right before nodemailer writes the terminating dot.
+ * The pool's own requeue only ever resends a message none of which was read.
  * (If nodemailer DKIM signing is ever enabled, it buffers after this probe: the probe then errs on
  * the safe side, calling a few transient failures uncertain.)
  */
